@@ -1,0 +1,28 @@
+//! The atomics the ring is built from: std's, or loom's under `--cfg loom` so that the loom
+//! models in `tests/loom.rs` explore every interleaving of the real code.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{fence, AtomicU32, Ordering};
+#[cfg(not(loom))]
+pub(crate) use core::sync::atomic::{fence, AtomicU32, Ordering};
+
+/// Hint to the CPU that we are spinning; under loom, yield so the model can make progress.
+#[inline]
+pub(crate) fn spin_hint() {
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(not(loom))]
+    core::hint::spin_loop();
+}
+
+/// Orders an earlier store before a later load (the store-then-check of the doorbell protocol).
+///
+/// On wasm every atomic access is sequentially consistent, so only the compiler must be kept
+/// from reordering; elsewhere this is a full SeqCst fence.
+#[inline]
+pub(crate) fn store_load_fence() {
+    #[cfg(all(target_arch = "wasm32", not(loom)))]
+    core::sync::atomic::compiler_fence(Ordering::SeqCst);
+    #[cfg(not(all(target_arch = "wasm32", not(loom))))]
+    fence(Ordering::SeqCst);
+}

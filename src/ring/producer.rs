@@ -1,0 +1,301 @@
+use super::{
+    frame_size, max_frame_payload, AttachError, RingRef, SendError, Side, CONSUMER_CLOSED,
+    FLAG_ABORT, FLAG_MORE, FLAG_WRAP, FRAME_ALIGN, FRAME_HEADER, TAG_MASK,
+};
+use crate::primitive::Ordering;
+use crate::wait::{Doorbell, Platform, Wait};
+use crossbeam_utils::CachePadded;
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+/// The writing end of a ring.
+///
+/// Frames are written in place ([`reserve`](Self::reserve) -> [`WriteGrant::commit`]) or copied
+/// ([`try_send`](Self::try_send), [`send`](Self::send)). A commit makes the frame visible to a
+/// consumer that is polling; [`flush`](Self::flush) also wakes a sleeping one, so a burst of
+/// frames costs one wake-up.
+#[derive(Debug)]
+pub struct Producer {
+    ring: RingRef,
+    /// Our position; the published tail equals it after every commit.
+    tail: u32,
+    /// The consumer's position as last read; may be stale (behind), never ahead.
+    head_cache: u32,
+    /// The doorbell the consumer sleeps on.
+    bell: NonNull<Doorbell>,
+    /// Keeps a doorbell shared with other rings alive.
+    shared_bell: Option<Arc<CachePadded<Doorbell>>>,
+    /// A fragmented message was given up half-way: an abort frame must go first.
+    abort_pending: bool,
+    corrupt: bool,
+}
+
+// SAFETY: a Producer is the only writer of its ring; moving it to another thread is fine.
+unsafe impl Send for Producer {}
+
+impl Producer {
+    /// Attaches the writing end to the ring at `region`.
+    ///
+    /// # Safety
+    /// `region` must be a live ring region (from [`super::alloc`], shared or not) with no other
+    /// producer attached; it stays allocated until this end is dropped.
+    ///
+    /// # Errors
+    /// [`AttachError`] when the region holds no valid ring header.
+    pub unsafe fn attach(region: NonNull<u8>) -> Result<Self, AttachError> {
+        // SAFETY: forwarded from the caller.
+        let ring = unsafe { RingRef::attach(region)? };
+        let tail = ring.header().tail.load(Ordering::Relaxed);
+        let bell = NonNull::from(&*ring.header().data_bell);
+        Ok(Self { ring, tail, head_cache: tail, bell, shared_bell: None, abort_pending: false, corrupt: false })
+    }
+
+    /// Rings `bell` instead of the ring's own doorbell: many producers, one sleeping consumer
+    /// (the consumer must sleep on the same doorbell).
+    pub fn use_doorbell(&mut self, bell: Arc<CachePadded<Doorbell>>) {
+        self.bell = NonNull::from(&**bell);
+        self.shared_bell = Some(bell);
+    }
+
+    /// The ring's data capacity in bytes.
+    pub fn capacity(&self) -> u32 {
+        self.ring.capacity
+    }
+
+    /// Bytes that can be written without waiting. May be stale: the consumer frees more at any time.
+    pub fn free_bytes(&self) -> u32 {
+        self.ring.capacity - self.tail.wrapping_sub(self.head_cache)
+    }
+
+    /// Whether the consumer closed its end.
+    pub fn is_closed(&self) -> bool {
+        self.ring.closed_bits() & CONSUMER_CLOSED != 0
+    }
+
+    /// Reserves room for a frame of `len` payload bytes, to be filled in place and committed.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = pywebworker::ring::ring(256).unwrap();
+    /// let mut grant = tx.reserve(3).unwrap();
+    /// grant.payload().copy_from_slice(b"abc");
+    /// grant.commit(1);
+    /// tx.flush();
+    /// assert_eq!(rx.peek().unwrap().payload(), b"abc");
+    /// ```
+    ///
+    /// # Errors
+    /// `Full` (no room now), `Closed`, `TooLarge` (more than [`max_frame_payload`]), `Corrupt`.
+    pub fn reserve(&mut self, len: u32) -> Result<WriteGrant<'_>, SendError> {
+        self.check_usable()?;
+        if self.abort_pending {
+            self.write_abort()?;
+        }
+        self.reserve_frame(len).map(|payload| WriteGrant { producer: self, payload, len })
+    }
+
+    /// Copies `payload` into one frame and publishes it, without waiting and without fragmenting.
+    ///
+    /// # Errors
+    /// As [`reserve`](Self::reserve).
+    pub fn try_send(&mut self, tag: u16, payload: &[u8]) -> Result<(), SendError> {
+        let len = u32::try_from(payload.len()).map_err(|_| SendError::TooLarge)?;
+        let mut grant = self.reserve(len)?;
+        grant.payload().copy_from_slice(payload);
+        grant.commit(tag);
+        self.flush();
+        Ok(())
+    }
+
+    /// Sends a message of any size, splitting it into frames as needed and waiting for room
+    /// while the ring is full, until `timeout_ns` passes (`None`: no limit).
+    ///
+    /// # Errors
+    /// `Closed`, `Timeout` (nothing of the message will be delivered), `WouldBlock` (the ring is
+    /// full and this thread may not block), `Corrupt`.
+    pub fn send(&mut self, tag: u16, payload: &[u8], timeout_ns: Option<u64>) -> Result<(), SendError> {
+        let deadline = timeout_ns.map(|t| Platform::now_ns().saturating_add(t));
+        let max = max_frame_payload(self.ring.capacity) as usize;
+        let mut chunks = payload.chunks(max.max(1)).peekable();
+        if payload.is_empty() {
+            return self.send_frame(tag, &[], 0, deadline);
+        }
+        let mut first = true;
+        while let Some(chunk) = chunks.next() {
+            let more = if chunks.peek().is_some() { FLAG_MORE } else { 0 };
+            if let Err(e) = self.send_frame(tag, chunk, more, deadline) {
+                self.abort_pending |= !first;
+                return Err(e);
+            }
+            first = false;
+        }
+        Ok(())
+    }
+
+    /// Closes this end: the consumer reads what was sent, then gets `Closed`.
+    pub fn close(&mut self) {
+        self.ring.header().state.fetch_or(super::PRODUCER_CLOSED, Ordering::AcqRel);
+        self.ring_bell();
+    }
+
+    /// Wakes the consumer if it sleeps. Call after a burst of commits.
+    #[inline]
+    pub fn flush(&self) {
+        self.ring_bell();
+    }
+
+    fn ring_bell(&self) {
+        // SAFETY: the doorbell is in the region, which lives while we do, or in `shared_bell`.
+        unsafe { self.bell.as_ref() }.ring();
+    }
+
+    fn send_frame(&mut self, tag: u16, chunk: &[u8], flags: u32, deadline: Option<u64>) -> Result<(), SendError> {
+        loop {
+            match self.reserve(chunk.len() as u32) {
+                Ok(mut grant) => {
+                    grant.payload().copy_from_slice(chunk);
+                    grant.commit_with_flags(tag, flags);
+                    self.flush();
+                    return Ok(());
+                }
+                Err(SendError::Full) => self.wait_for_room(frame_size(chunk.len() as u32) * 2, deadline)?,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Sleeps until `need` bytes are free, the consumer closes, or the deadline passes.
+    fn wait_for_room(&mut self, need: u32, deadline: Option<u64>) -> Result<(), SendError> {
+        if !Platform::can_block() {
+            return Err(SendError::WouldBlock);
+        }
+        let ring = self.ring;
+        let tail = self.tail;
+        let need = need.min(ring.capacity);
+        let ready = || {
+            let used = tail.wrapping_sub(ring.header().head.load(Ordering::Acquire));
+            used > ring.capacity || ring.capacity - used >= need || ring.closed_bits() & CONSUMER_CLOSED != 0
+        };
+        if ring.header().space_bell.wait_until(deadline, ready) {
+            Ok(())
+        } else {
+            Err(SendError::Timeout)
+        }
+    }
+
+    fn check_usable(&self) -> Result<(), SendError> {
+        if self.corrupt {
+            Err(SendError::Corrupt)
+        } else if self.is_closed() {
+            Err(SendError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn write_abort(&mut self) -> Result<(), SendError> {
+        self.reserve_frame(0)?;
+        self.commit_frame(0, FLAG_ABORT);
+        self.abort_pending = false;
+        Ok(())
+    }
+
+    /// Makes room for a frame (writing a wrap marker if needed); returns where its payload goes.
+    fn reserve_frame(&mut self, len: u32) -> Result<NonNull<u8>, SendError> {
+        if len > max_frame_payload(self.ring.capacity) {
+            return Err(SendError::TooLarge);
+        }
+        let size = frame_size(len);
+        let offset = self.tail & self.ring.mask();
+        let to_end = self.ring.capacity - offset;
+        let needed = if size > to_end { to_end + size } else { size };
+        if self.free_bytes() < needed {
+            self.reload_head()?;
+            if self.free_bytes() < needed {
+                return Err(SendError::Full);
+            }
+        }
+        if size > to_end {
+            self.write_header(offset, 0, FLAG_WRAP);
+            self.tail = self.tail.wrapping_add(to_end);
+        }
+        let start = self.tail & self.ring.mask();
+        debug_assert!(start + size <= self.ring.capacity);
+        // SAFETY: the frame (header and payload) lies inside the data area, checked above.
+        Ok(unsafe { NonNull::new_unchecked(self.ring.at(start).add(FRAME_HEADER as usize)) })
+    }
+
+    /// Acquire the consumer's position: the bytes before it are no longer read.
+    fn reload_head(&mut self) -> Result<(), SendError> {
+        let head = self.ring.header().head.load(Ordering::Acquire);
+        let used = self.tail.wrapping_sub(head);
+        if used > self.ring.capacity || head % FRAME_ALIGN != 0 {
+            self.corrupt = true;
+            return Err(SendError::Corrupt);
+        }
+        self.head_cache = head;
+        Ok(())
+    }
+
+    fn write_header(&self, offset: u32, len: u32, meta: u32) {
+        debug_assert!(offset % FRAME_ALIGN == 0 && offset + FRAME_HEADER <= self.ring.capacity);
+        let p = self.ring.at(offset).cast::<u32>();
+        // SAFETY: offset is 8-aligned and leaves room for the 8-byte header inside the data area,
+        // which the consumer does not read until we publish the tail past it.
+        unsafe {
+            p.write(len);
+            p.add(1).write(meta);
+        }
+    }
+
+    /// Writes the header of the frame reserved at the current tail and publishes it.
+    fn commit_frame(&mut self, len: u32, meta: u32) {
+        let offset = self.tail & self.ring.mask();
+        self.write_header(offset, len, meta);
+        self.tail = self.tail.wrapping_add(frame_size(len));
+        // Release: the frame's bytes are visible before the position that publishes them.
+        self.ring.header().tail.store(self.tail, Ordering::Release);
+    }
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        if self.abort_pending && self.reserve_frame(0).is_ok() {
+            self.commit_frame(0, FLAG_ABORT);
+        }
+        self.ring_bell();
+        self.ring.let_go(Side::Producer);
+    }
+}
+
+/// Room for one frame's payload, reserved by [`Producer::reserve`]. Dropping it without
+/// [`commit`](Self::commit) publishes nothing.
+#[derive(Debug)]
+pub struct WriteGrant<'a> {
+    producer: &'a mut Producer,
+    payload: NonNull<u8>,
+    len: u32,
+}
+
+impl WriteGrant<'_> {
+    /// The payload bytes to fill. Their previous content is unspecified.
+    pub fn payload(&mut self) -> &mut [u8] {
+        // SAFETY: `reserve_frame` checked that `len` bytes after the frame header are inside the
+        // data area and not readable by the consumer until the commit.
+        unsafe { std::slice::from_raw_parts_mut(self.payload.as_ptr(), self.len as usize) }
+    }
+
+    /// Address of the payload (for JavaScript, which fills it through a view of the memory).
+    pub fn payload_ptr(&self) -> *mut u8 {
+        self.payload.as_ptr()
+    }
+
+    /// Publishes the frame with `tag`. Call [`Producer::flush`] to wake a sleeping consumer.
+    pub fn commit(self, tag: u16) {
+        self.commit_with_flags(tag, 0);
+    }
+
+    fn commit_with_flags(self, tag: u16, flags: u32) {
+        debug_assert!(flags & TAG_MASK == 0);
+        self.producer.commit_frame(self.len, u32::from(tag) | flags);
+    }
+}
