@@ -4,6 +4,7 @@
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicU32, Ordering};
 #[cfg(not(loom))]
+#[allow(unused_imports)] // `fence` is unused on wasm, where every atomic is SeqCst
 pub(crate) use core::sync::atomic::{fence, AtomicU32, Ordering};
 
 /// Hint to the CPU that we are spinning; under loom, yield so the model can make progress.

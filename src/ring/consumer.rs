@@ -26,6 +26,8 @@ pub struct Consumer {
     /// Fragments of a message not complete yet, and their tag.
     partial: Vec<u8>,
     partial_tag: Option<u16>,
+    /// Length of a frame returned by `peek_detached` and not released yet.
+    peeked: Option<u32>,
     corrupt: bool,
 }
 
@@ -46,7 +48,7 @@ impl Consumer {
         let ring = unsafe { RingRef::attach(region)? };
         let head = ring.header().head.load(Ordering::Relaxed);
         let bell = NonNull::from(&*ring.header().data_bell);
-        Ok(Self { ring, head, tail_cache: head, bell, shared_bell: None, partial: Vec::new(), partial_tag: None, corrupt: false })
+        Ok(Self { ring, head, tail_cache: head, bell, shared_bell: None, partial: Vec::new(), partial_tag: None, peeked: None, corrupt: false })
     }
 
     /// Sleeps on `bell` instead of the ring's own doorbell; its producers must ring it.
@@ -78,6 +80,32 @@ impl Consumer {
     pub fn peek(&mut self) -> Result<Frame<'_>, RecvError> {
         let (len, meta) = self.next_frame()?;
         Ok(Frame { consumer: self, len, meta })
+    }
+
+    /// Like [`peek`](Self::peek) without borrowing the consumer, for callers across an FFI
+    /// boundary: returns the payload's address, length and the frame's tag and flags (`MORE` is
+    /// bit 16, `ABORT` bit 18). Read the payload, then call [`release_peeked`](Self::release_peeked).
+    ///
+    /// # Errors
+    /// As [`peek`](Self::peek).
+    pub fn peek_detached(&mut self) -> Result<(NonNull<u8>, u32, u32), RecvError> {
+        let (len, meta) = self.next_frame()?;
+        let payload = payload_at(&self.ring, self.head, len).as_ptr().cast_mut();
+        self.peeked = Some(len);
+        // SAFETY: a slice's pointer is never null.
+        Ok((unsafe { NonNull::new_unchecked(payload) }, len, meta))
+    }
+
+    /// Releases the frame returned by [`peek_detached`](Self::peek_detached). Returns `false`
+    /// when no frame is peeked.
+    pub fn release_peeked(&mut self) -> bool {
+        match self.peeked.take() {
+            Some(len) => {
+                self.advance(frame_size(len));
+                true
+            }
+            None => false,
+        }
     }
 
     /// Receives one whole message into `out` (replacing its contents) and returns its tag,
@@ -150,6 +178,12 @@ impl Consumer {
         }
     }
 
+    /// The doorbell this consumer sleeps on (for waiting asynchronously on the page).
+    pub fn doorbell(&self) -> &Doorbell {
+        // SAFETY: the doorbell is in the region, which lives while we do, or in `shared_bell`.
+        unsafe { self.bell.as_ref() }
+    }
+
     /// Closes this end: the producer's next send fails with `Closed`.
     pub fn close(&mut self) {
         self.ring.header().state.fetch_or(super::CONSUMER_CLOSED, Ordering::AcqRel);
@@ -158,6 +192,7 @@ impl Consumer {
 
     /// The next frame's `(length, tag and flags)`, skipping wrap markers; validates everything.
     fn next_frame(&mut self) -> Result<(u32, u32), RecvError> {
+        self.peeked = None;
         if self.corrupt {
             return Err(RecvError::Corrupt);
         }

@@ -27,6 +27,8 @@ pub struct Producer {
     shared_bell: Option<Arc<CachePadded<Doorbell>>>,
     /// A fragmented message was given up half-way: an abort frame must go first.
     abort_pending: bool,
+    /// Length of a frame reserved by `reserve_detached` and not committed yet.
+    reserved: Option<u32>,
     corrupt: bool,
 }
 
@@ -47,7 +49,7 @@ impl Producer {
         let ring = unsafe { RingRef::attach(region)? };
         let tail = ring.header().tail.load(Ordering::Relaxed);
         let bell = NonNull::from(&*ring.header().data_bell);
-        Ok(Self { ring, tail, head_cache: tail, bell, shared_bell: None, abort_pending: false, corrupt: false })
+        Ok(Self { ring, tail, head_cache: tail, bell, shared_bell: None, abort_pending: false, reserved: None, corrupt: false })
     }
 
     /// Rings `bell` instead of the ring's own doorbell: many producers, one sleeping consumer
@@ -91,6 +93,31 @@ impl Producer {
             self.write_abort()?;
         }
         self.reserve_frame(len).map(|payload| WriteGrant { producer: self, payload, len })
+    }
+
+    /// Reserves room like [`reserve`](Self::reserve) without borrowing the producer, for callers
+    /// across an FFI boundary: fill the returned payload, then [`commit_reserved`](Self::commit_reserved).
+    /// A later reserve replaces an uncommitted one.
+    ///
+    /// # Errors
+    /// As [`reserve`](Self::reserve).
+    pub fn reserve_detached(&mut self, len: u32) -> Result<NonNull<u8>, SendError> {
+        let grant = self.reserve(len)?;
+        let p = grant.payload;
+        self.reserved = Some(len);
+        Ok(p)
+    }
+
+    /// Publishes the frame reserved by [`reserve_detached`](Self::reserve_detached) with `tag`.
+    /// Returns `false` (and publishes nothing) when nothing is reserved.
+    pub fn commit_reserved(&mut self, tag: u16) -> bool {
+        match self.reserved.take() {
+            Some(len) => {
+                self.commit_frame(len, u32::from(tag));
+                true
+            }
+            None => false,
+        }
     }
 
     /// Copies `payload` into one frame and publishes it, without waiting and without fragmenting.
@@ -201,6 +228,7 @@ impl Producer {
 
     /// Makes room for a frame (writing a wrap marker if needed); returns where its payload goes.
     fn reserve_frame(&mut self, len: u32) -> Result<NonNull<u8>, SendError> {
+        self.reserved = None;
         if len > max_frame_payload(self.ring.capacity) {
             return Err(SendError::TooLarge);
         }

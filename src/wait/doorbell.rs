@@ -43,6 +43,25 @@ impl Doorbell {
         }
     }
 
+    /// Announces a sleeper and returns the sequence value to sleep on. The caller then checks its
+    /// condition once more and, if it still must wait, sleeps on [`seq_word`](Self::seq_word)
+    /// while it holds that value (`Atomics.waitAsync` on the page); then calls [`retire`](Self::retire).
+    pub fn announce(&self) -> u32 {
+        self.sleepers.fetch_add(1, Ordering::Relaxed);
+        store_load_fence();
+        self.seq.load(Ordering::Acquire)
+    }
+
+    /// Ends a sleep begun with [`announce`](Self::announce).
+    pub fn retire(&self) {
+        self.sleepers.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// The word sleepers wait on.
+    pub fn seq_word(&self) -> &AtomicU32 {
+        &self.seq
+    }
+
     /// Waits until `ready()` is true, `deadline_ns` (on [`Wait::now_ns`]'s clock) passes, or
     /// forever with `None`. Spins a little first, then sleeps. Returns whether `ready()` became
     /// true. The caller must have checked that it may block ([`super::can_block`]).
@@ -54,16 +73,14 @@ impl Doorbell {
             spin_hint();
         }
         loop {
-            self.sleepers.fetch_add(1, Ordering::Relaxed);
-            store_load_fence();
-            let seen = self.seq.load(Ordering::Acquire);
+            let seen = self.announce();
             if ready() {
-                self.sleepers.fetch_sub(1, Ordering::Relaxed);
+                self.retire();
                 return true;
             }
             let left = deadline_ns.map(|d| d.saturating_sub(Platform::now_ns()));
             if left == Some(0) {
-                self.sleepers.fetch_sub(1, Ordering::Relaxed);
+                self.retire();
                 return ready();
             }
             let slice = match (left, MAX_SLICE_NS) {
@@ -72,7 +89,7 @@ impl Doorbell {
                 (None, m) => m,
             };
             let woken = Platform::wait(&self.seq, seen, slice);
-            self.sleepers.fetch_sub(1, Ordering::Relaxed);
+            self.retire();
             if !woken && slice == left {
                 return ready();
             }

@@ -49,6 +49,11 @@ pub fn can_block() -> bool {
     Platform::can_block()
 }
 
+/// The clock deadlines are measured on, in nanoseconds.
+pub fn now_ns() -> u64 {
+    Platform::now_ns()
+}
+
 /// Declares whether the calling thread may block. Worker bootstraps call it with `true`; on
 /// wasm every thread starts as "may not block", because the main thread must never block.
 pub fn set_can_block(allowed: bool) {

@@ -1,0 +1,108 @@
+// Page side of the shared-memory transport: loads the wasm module once, and starts module
+// workers that instantiate the same module on the same shared memory.
+//
+// Messages between this file and js-shim/worker.js carry the "pywebworker:" prefix so they
+// can share a worker with other postMessage traffic.
+
+const PREFIX = "pywebworker:";
+
+/** Thrown when shared memory cannot reach a worker because the page is not isolated. */
+export class IsolationError extends Error {
+  constructor() {
+    super(
+      "this page is not cross-origin isolated (crossOriginIsolated is false), so shared memory " +
+        "cannot be sent to a worker. Serve it with the headers 'Cross-Origin-Opener-Policy: " +
+        "same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' (recipes in server-headers/), " +
+        "or use the postMessage transport."
+    );
+    this.name = "IsolationError";
+  }
+}
+
+/** Thrown when a worker fails to start or its task throws. */
+export class WorkerTaskError extends Error {
+  constructor(message, remoteStack) {
+    super(message);
+    this.name = "WorkerTaskError";
+    this.remoteStack = remoteStack;
+  }
+}
+
+/**
+ * Loads the shared-memory build: `glueUrl` is the wasm-bindgen glue (target/pkg/pywebworker.js).
+ * Returns `{glue, module, memory, exports}`; the module and memory are what workers need.
+ */
+export async function loadShared(glueUrl) {
+  const glue = await import(glueUrl);
+  const wasmUrl = new URL("pywebworker_bg.wasm", new URL(glueUrl, location.href));
+  const module = await WebAssembly.compileStreaming(fetch(wasmUrl));
+  const exports = await glue.default({ module_or_path: module });
+  return { glue, glueUrl: new URL(glueUrl, location.href).href, module, memory: exports.memory, exports };
+}
+
+/**
+ * Starts a module worker that runs the task module at `taskUrl` (its exported `run(ctx, args)`)
+ * with the shared module and memory. Resolves once the worker is ready, with
+ * `{worker, done}`: `done` settles with the task's result or a WorkerTaskError.
+ */
+export async function spawnTask(shared, taskUrl, args = {}) {
+  if (!globalThis.crossOriginIsolated) throw new IsolationError();
+  const workerUrl = new URL("./worker.js", import.meta.url);
+  const worker = new Worker(workerUrl, { type: "module", name: String(taskUrl).split("/").pop() });
+  let resolveDone, rejectDone;
+  const done = new Promise((res, rej) => ((resolveDone = res), (rejectDone = rej)));
+  const ready = new Promise((resolve, reject) => {
+    worker.onerror = (e) => {
+      const err = new WorkerTaskError(`worker failed to load: ${e.message || "script error"}`);
+      reject(err);
+      rejectDone(err);
+    };
+    worker.onmessage = ({ data }) => {
+      if (typeof data !== "object" || data === null || typeof data.type !== "string") return;
+      switch (data.type) {
+        case PREFIX + "ready": resolve(); break;
+        case PREFIX + "done": resolveDone(data.result); break;
+        case PREFIX + "error": {
+          const err = new WorkerTaskError(data.message, data.stack);
+          reject(err);
+          rejectDone(err);
+          break;
+        }
+      }
+    };
+  });
+  done.catch(() => {});
+  try {
+    worker.postMessage({
+      type: PREFIX + "init",
+      glueUrl: shared.glueUrl,
+      module: shared.module,
+      memory: shared.memory,
+      taskUrl: new URL(taskUrl, location.href).href,
+      args,
+    });
+  } catch (e) {
+    worker.terminate();
+    if (e && e.name === "DataCloneError") throw new IsolationError();
+    throw e;
+  }
+  await ready;
+  return { worker, done };
+}
+
+/**
+ * Waits on the page, without blocking it, until `consumer` (a RingConsumer) may have a frame,
+ * its producer closed, or `timeoutMs` passed. Uses Atomics.waitAsync on the consumer's doorbell.
+ */
+export async function waitForData(shared, consumer, timeoutMs = Infinity) {
+  const seen = consumer.beginSleep();
+  if (seen === undefined) return true;
+  try {
+    const i32 = new Int32Array(shared.memory.buffer);
+    const r = Atomics.waitAsync(i32, consumer.sleepWord >>> 2, seen, timeoutMs);
+    const outcome = r.async ? await r.value : r.value;
+    return outcome !== "timed-out";
+  } finally {
+    consumer.endSleep();
+  }
+}

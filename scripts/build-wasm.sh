@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the shared-memory wasm module and its JavaScript glue into target/pkg/, and checks that
+# the memory really is shared (without the link arguments it silently is not).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+step "shared-memory wasm build"
+cargo "+$NIGHTLY" build --lib --release --target wasm32-unknown-unknown \
+  --config .cargo/atomics.toml --target-dir target/wasm
+wasm="target/wasm/wasm32-unknown-unknown/release/pywebworker.wasm"
+wasm-bindgen --target web --out-dir target/pkg "$wasm"
+
+if ! wasm-objdump -x -j Import target/pkg/pywebworker_bg.wasm | grep -q 'memory\[0\].*shared'; then
+  echo "error: target/pkg/pywebworker_bg.wasm imports no shared memory; check .cargo/atomics.toml" >&2
+  exit 1
+fi
+if ! grep -q 'shared: *true' target/pkg/pywebworker.js; then
+  echo "error: the glue in target/pkg/pywebworker.js does not create a shared WebAssembly.Memory" >&2
+  exit 1
+fi
+echo "target/pkg: shared-memory module ($(stat -c %s target/pkg/pywebworker_bg.wasm) bytes)" >&2

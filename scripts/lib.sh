@@ -1,0 +1,12 @@
+# Shared settings for the project's scripts (sourced, not run).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NIGHTLY="nightly-2026-05-20"
+WASM_BINDGEN_VERSION="0.2.130"
+# Outside the clone, so a fresh clone on a machine that built it once does not rebuild it.
+CACHE="${PYWEBWORKER_CACHE:-$HOME/.cache/pywebworker}"
+WASM_BINDGEN_ROOT="$CACHE/wasm-bindgen-$WASM_BINDGEN_VERSION"
+export PATH="$WASM_BINDGEN_ROOT/bin:$HOME/.cargo/bin:$PATH"
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export CHROMIUM
+step() { printf '\n==> %s\n' "$*" >&2; }

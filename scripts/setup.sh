@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, and is quick when everything is there. Both README commands
+# run it first; nothing the project needs is installed any other way.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+step "Rust $NIGHTLY with rust-src, miri and the wasm32 target"
+if ! rustup run "$NIGHTLY" rustc --print target-libdir --target wasm32-unknown-unknown >/dev/null 2>&1 \
+   || ! rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src' \
+   || ! rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null | grep -q '^miri'; then
+  rustup toolchain install "$NIGHTLY" --profile minimal -c rust-src -c miri -t wasm32-unknown-unknown
+fi
+
+step "wasm-bindgen CLI $WASM_BINDGEN_VERSION (must equal the crate's version)"
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  echo "building it once into $WASM_BINDGEN_ROOT (about 5 minutes)" >&2
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$WASM_BINDGEN_ROOT"
+fi
+
+step "Chromium, chromedriver and wabt from Debian"
+missing=()
+[ -x "$CHROMIUM" ] || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v wasm-objdump >/dev/null || missing+=(wabt)
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+step "npm packages from package-lock.json"
+stamp="$ROOT/node_modules/.package-lock.json"
+if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs every test: native (unit, integration, property, stress), loom
+# models, Miri, and the browser suite in headless Chromium. Ends with one summary line.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set +e
+cd "$ROOT"
+bash scripts/setup.sh || { echo "set-up failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0 broken=()
+log="$ROOT/target/test-logs"; mkdir -p "$log"
+
+# Adds up the counts of `cargo test` result lines in a log.
+count_cargo() {
+  local p f
+  p=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$1" | awk '{s+=$4} END {print s+0}')
+  f=$(grep -Eo '; [0-9]+ failed' "$1" | awk '{s+=$2} END {print s+0}')
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+# Runs one stage, keeps its log, and notes it when it fails without a failing test (a build error).
+stage() {
+  local name=$1; shift
+  step "$name"
+  "$@" 2>&1 | tee "$log/$name.log"
+  local rc=${PIPESTATUS[0]}
+  [ "$rc" = 0 ] || broken+=("$name")
+  return 0
+}
+
+stage native cargo "+$NIGHTLY" test --release
+count_cargo "$log/native.log"
+
+stage loom env RUSTFLAGS="--cfg loom" cargo "+$NIGHTLY" test --release --test loom --target-dir target/loom
+count_cargo "$log/loom.log"
+
+stage miri env PROPTEST_CASES=8 PYWEBWORKER_STRESS_MESSAGES=2000 MIRIFLAGS="-Zmiri-disable-isolation" \
+  cargo "+$NIGHTLY" miri test --target-dir target/miri --test ring --test corrupt --test model
+count_cargo "$log/miri.log"
+
+stage wasm bash scripts/build-wasm.sh
+if [ -f target/pkg/pywebworker_bg.wasm ] && [[ ! " ${broken[*]} " =~ " wasm " ]]; then
+  stage browser node --test --test-concurrency=1 tests/browser/
+  p=$(grep -Eo '^# pass [0-9]+' "$log/browser.log" | awk '{print $3}'); passed=$((passed + ${p:-0}))
+  f=$(grep -Eo '^# fail [0-9]+' "$log/browser.log" | awk '{print $3}'); failed=$((failed + ${f:-0}))
+fi
+
+echo
+if [ ${#broken[@]} -gt 0 ]; then
+  echo "stages that failed: ${broken[*]} (logs in target/test-logs/)"
+  # A stage that failed without a failing test (a build error) still fails the run.
+  [ "$failed" -gt 0 ] || failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,39 @@
+// Headless Chromium (Debian's, never a downloaded one) driven by playwright-core, against pages
+// served by server-headers/serve.mjs with or without cross-origin isolation.
+import { chromium } from "playwright-core";
+import { fileURLToPath } from "node:url";
+import { serve } from "../../server-headers/serve.mjs";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+];
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+/** Opens `path` on a fresh server (isolated or not); page console output goes to stderr. */
+export async function openPage(browser, { isolated = true, path }) {
+  const server = await serve({ root: ROOT, isolated });
+  const page = await browser.newPage();
+  page.on("console", (m) => process.stderr.write(`[page] ${m.text()}\n`));
+  page.on("pageerror", (e) => process.stderr.write(`[page error] ${e.message}\n`));
+  await page.goto(server.url + path);
+  return { page, server };
+}
+
+/** Runs `fn(page)` on a page of its own and closes everything afterwards, whatever happens. */
+export async function withPage(opts, fn) {
+  const browser = await launchBrowser();
+  let server;
+  try {
+    const opened = await openPage(browser, opts);
+    server = opened.server;
+    return await fn(opened.page);
+  } finally {
+    await browser.close();
+    if (server) await server.close();
+  }
+}
