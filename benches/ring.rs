@@ -29,10 +29,11 @@ fn rtrb_bytes(size: usize, count: usize) {
     let mut msg = (size as u32).to_le_bytes().to_vec();
     msg.extend(std::iter::repeat_n(7u8, size));
     let consumer = thread::spawn(move || {
-        let mut out = vec![0u8; size];
+        let (mut head, mut out) = ([0u8; 4], vec![0u8; size]);
         for _ in 0..count {
-            read_exact(&mut rx, &mut out[..0.max(4).min(size.max(4))][..4.min(out.len().max(4))].to_vec());
-            read_exact(&mut rx, &mut out);
+            read_exact(&mut rx, &mut head);
+            let len = u32::from_le_bytes(head) as usize;
+            read_exact(&mut rx, &mut out[..len]);
         }
     });
     for _ in 0..count {
@@ -48,9 +49,13 @@ fn write_all(tx: &mut rtrb::Producer<u8>, mut bytes: &[u8]) {
             std::hint::spin_loop();
             continue;
         }
-        let chunk = tx.write_chunk_uninit(n).unwrap();
-        let written = chunk.fill_from_iter(bytes[..n].iter().copied());
-        bytes = &bytes[written..];
+        let mut chunk = tx.write_chunk(n).unwrap();
+        let (a, b) = chunk.as_mut_slices();
+        let split = a.len();
+        a.copy_from_slice(&bytes[..split]);
+        b.copy_from_slice(&bytes[split..n]);
+        chunk.commit_all();
+        bytes = &bytes[n..];
     }
 }
 
