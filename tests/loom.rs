@@ -33,23 +33,34 @@ fn a_sleeping_consumer_is_never_left_asleep_by_a_send() {
     });
 }
 
-#[test]
-fn a_producer_waiting_for_room_is_woken_by_the_consumer() {
-    model(|| {
+/// Three messages of `size` bytes through the 64-byte ring, the producer blocking for room.
+fn three_messages_of(size: usize) {
+    model(move || {
         let (mut tx, mut rx) = ring_starting_at(64, START & !7).unwrap();
-        // 24-byte payloads: 32-byte frames, two fill the ring, the third waits for room (and wraps).
         let p = loom::thread::spawn(move || {
             for i in 0..3u8 {
-                tx.send(u16::from(i), &[i; 24], None).unwrap();
+                tx.send(u16::from(i), &vec![i; size], None).unwrap();
             }
         });
         let mut out = Vec::new();
         for i in 0..3u8 {
             assert_eq!(rx.recv(&mut out, None), Ok(u16::from(i)));
-            assert_eq!(out, [i; 24]);
+            assert_eq!(out, vec![i; size]);
         }
         p.join().unwrap();
     });
+}
+
+#[test]
+fn a_producer_waiting_for_room_is_woken_by_the_consumer() {
+    // 32-byte frames: two fill the ring, the third waits for room.
+    three_messages_of(24);
+}
+
+#[test]
+fn frames_that_wrap_arrive_intact() {
+    // 24-byte frames: the third cannot fit before the end and leaves a wrap marker.
+    three_messages_of(16);
 }
 
 #[test]
@@ -84,24 +95,5 @@ fn consumer_close_wakes_a_producer_waiting_for_room() {
         });
         rx.close();
         assert_eq!(p.join().unwrap(), Err(SendError::Closed));
-    });
-}
-
-#[test]
-fn frames_that_wrap_arrive_intact() {
-    model(|| {
-        let (mut tx, mut rx) = ring_starting_at(64, START & !7).unwrap();
-        // 16-byte payloads: 24-byte frames; the third cannot fit before the end and wraps.
-        let p = loom::thread::spawn(move || {
-            for i in 0..3u8 {
-                tx.send(u16::from(i), &[i; 16], None).unwrap();
-            }
-        });
-        let mut out = Vec::new();
-        for i in 0..3u8 {
-            assert_eq!(rx.recv(&mut out, None), Ok(u16::from(i)));
-            assert_eq!(out, [i; 16]);
-        }
-        p.join().unwrap();
     });
 }

@@ -181,19 +181,16 @@ impl RingRef {
     /// Marks `side` closed and gone; frees the region if the other side is gone too.
     /// Returns whether it freed it.
     fn let_go(&self, side: Side) -> bool {
-        let bits = match side {
-            Side::Producer => PRODUCER_CLOSED | PRODUCER_GONE,
-            Side::Consumer => CONSUMER_CLOSED | CONSUMER_GONE,
+        let (closed, gone, other_gone) = match side {
+            Side::Producer => (PRODUCER_CLOSED, PRODUCER_GONE, CONSUMER_GONE),
+            Side::Consumer => (CONSUMER_CLOSED, CONSUMER_GONE, PRODUCER_GONE),
         };
         let h = self.header();
-        let before = h.state.fetch_or(bits, Ordering::AcqRel);
+        h.state.fetch_or(closed, Ordering::AcqRel);
         wake_both(h);
-        let other_gone = match side {
-            Side::Producer => CONSUMER_GONE,
-            Side::Consumer => PRODUCER_GONE,
-        };
-        let this_gone = bits & (PRODUCER_GONE | CONSUMER_GONE);
-        if before & other_gone != 0 && before & this_gone == 0 {
+        // Once our "gone" bit is set the peer may free the region: touch nothing after it.
+        let before = h.state.fetch_or(gone, Ordering::AcqRel);
+        if before & other_gone != 0 && before & gone == 0 {
             // SAFETY: both sides are gone and this call was the last to let go, so nobody else
             // can touch the region; it was allocated by `alloc` with this layout.
             unsafe { free(self.header.cast(), self.capacity) };
