@@ -82,7 +82,9 @@ fn throughput(c: &mut Criterion) {
     for size in [16usize, 256, 1024, 16 << 10, 64 << 10] {
         let count = (BYTES_PER_ITER / size).clamp(1000, 200_000);
         group.throughput(Throughput::Elements(count as u64));
-        group.bench_with_input(BenchmarkId::new("pywebworker", size), &size, |b, &s| b.iter(|| pywebworker_ring(s, count)));
+        group.bench_with_input(BenchmarkId::new("pywebworker", size), &size, |b, &s| {
+            b.iter(|| pywebworker_ring(s, count))
+        });
         group.bench_with_input(BenchmarkId::new("rtrb", size), &size, |b, &s| b.iter(|| rtrb_bytes(s, count)));
     }
     group.finish();

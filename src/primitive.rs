@@ -1,11 +1,11 @@
 //! The atomics the ring is built from: std's, or loom's under `--cfg loom` so that the loom
 //! models in `tests/loom.rs` explore every interleaving of the real code.
 
-#[cfg(loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicU32, Ordering};
 #[cfg(not(loom))]
 #[allow(unused_imports)] // `fence` is unused on wasm, where every atomic is SeqCst
 pub(crate) use core::sync::atomic::{fence, AtomicU32, Ordering};
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{fence, AtomicU32, Ordering};
 
 /// Hint to the CPU that we are spinning; under loom, yield so the model can make progress.
 #[inline]

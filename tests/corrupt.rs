@@ -50,6 +50,7 @@ fn a_wrong_magic_number_is_not_attached() {
     r.poke(MAGIC, 0xdead_beef);
     // SAFETY: the region is live; attach must only read the header.
     assert_eq!(unsafe { Consumer::attach(r.0) }.unwrap_err(), AttachError::NotARing);
+    // SAFETY: as above.
     assert_eq!(unsafe { Producer::attach(r.0) }.unwrap_err(), AttachError::NotARing);
     r.poke(MAGIC, ring::MAGIC);
     drop(r.ends());

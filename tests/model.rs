@@ -29,7 +29,11 @@ fn scenario() -> impl Strategy<Value = (u32, u32, Vec<Op>)> {
     (6u32..=if cfg!(miri) { 7 } else { 10 }, 0u32..64).prop_flat_map(|(shift, back)| {
         let capacity = 1u32 << shift;
         let start = (u32::MAX - back * 8 - 7) & !7;
-        (Just(capacity), Just(start), prop::collection::vec(op(capacity as usize), 1..if cfg!(miri) { 24 } else { 200 }))
+        (
+            Just(capacity),
+            Just(start),
+            prop::collection::vec(op(capacity as usize), 1..if cfg!(miri) { 24 } else { 200 }),
+        )
     })
 }
 

@@ -16,7 +16,11 @@ fn count() -> u64 {
 /// Mostly small messages, sometimes three times the ring (fragmented).
 fn size(rng: &mut Rng, capacity: usize) -> usize {
     let x = rng.next() as usize;
-    if x % 4096 == 0 { capacity * 3 - x % 100 } else { 8 + x % 200 }
+    if x % 4096 == 0 {
+        capacity * 3 - x % 100
+    } else {
+        8 + x % 200
+    }
 }
 
 /// Writes message `seq` of producer `who`: a 12-byte header (who, seq), then content from both.

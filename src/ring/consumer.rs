@@ -48,7 +48,17 @@ impl Consumer {
         let ring = unsafe { RingRef::attach(region)? };
         let head = ring.header().head.load(Ordering::Relaxed);
         let bell = NonNull::from(&*ring.header().data_bell);
-        Ok(Self { ring, head, tail_cache: head, bell, shared_bell: None, partial: Vec::new(), partial_tag: None, peeked: None, corrupt: false })
+        Ok(Self {
+            ring,
+            head,
+            tail_cache: head,
+            bell,
+            shared_bell: None,
+            partial: Vec::new(),
+            partial_tag: None,
+            peeked: None,
+            corrupt: false,
+        })
     }
 
     /// Sleeps on `bell` instead of the ring's own doorbell; its producers must ring it.

@@ -45,7 +45,9 @@ pub enum RecvError {
 impl fmt::Display for AttachError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotARing => f.write_str("no ring header at this address (wrong address, or the header was overwritten)"),
+            Self::NotARing => {
+                f.write_str("no ring header at this address (wrong address, or the header was overwritten)")
+            }
             Self::BadCapacity(c) => write!(f, "ring capacity {c} must be a power of two between 64 bytes and 1 GiB"),
         }
     }
@@ -59,7 +61,9 @@ impl fmt::Display for SendError {
             Self::Timeout => "timed out waiting for room in the ring; the message was not delivered",
             Self::TooLarge => "payload larger than one frame; use send(), which splits large messages",
             Self::WouldBlock => "blocking send is not allowed on the browser's main thread; use try_send",
-            Self::Corrupt => "the ring's shared memory is corrupt (consumer position out of range); the ring is unusable",
+            Self::Corrupt => {
+                "the ring's shared memory is corrupt (consumer position out of range); the ring is unusable"
+            }
         })
     }
 }
@@ -70,8 +74,12 @@ impl fmt::Display for RecvError {
             Self::Empty => "no message is waiting",
             Self::Closed => "the sending end is closed and every message was read",
             Self::Timeout => "timed out waiting for a message",
-            Self::WouldBlock => "blocking receive is not allowed on the browser's main thread; use try_recv or an async receive",
-            Self::Corrupt => "the ring's shared memory is corrupt (position, length or flags out of range); the ring is unusable",
+            Self::WouldBlock => {
+                "blocking receive is not allowed on the browser's main thread; use try_recv or an async receive"
+            }
+            Self::Corrupt => {
+                "the ring's shared memory is corrupt (position, length or flags out of range); the ring is unusable"
+            }
         })
     }
 }

@@ -1,6 +1,6 @@
 use super::{
-    frame_size, max_frame_payload, AttachError, RingRef, SendError, Side, CONSUMER_CLOSED,
-    FLAG_ABORT, FLAG_MORE, FLAG_WRAP, FRAME_ALIGN, FRAME_HEADER, TAG_MASK,
+    frame_size, max_frame_payload, AttachError, RingRef, SendError, Side, CONSUMER_CLOSED, FLAG_ABORT, FLAG_MORE,
+    FLAG_WRAP, FRAME_ALIGN, FRAME_HEADER, TAG_MASK,
 };
 use crate::primitive::Ordering;
 use crate::wait::{Doorbell, Platform, Wait};
@@ -49,7 +49,16 @@ impl Producer {
         let ring = unsafe { RingRef::attach(region)? };
         let tail = ring.header().tail.load(Ordering::Relaxed);
         let bell = NonNull::from(&*ring.header().data_bell);
-        Ok(Self { ring, tail, head_cache: tail, bell, shared_bell: None, abort_pending: false, reserved: None, corrupt: false })
+        Ok(Self {
+            ring,
+            tail,
+            head_cache: tail,
+            bell,
+            shared_bell: None,
+            abort_pending: false,
+            reserved: None,
+            corrupt: false,
+        })
     }
 
     /// Rings `bell` instead of the ring's own doorbell: many producers, one sleeping consumer

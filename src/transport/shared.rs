@@ -45,7 +45,8 @@ fn timeout_ns(timeout_ms: Option<f64>) -> Option<u64> {
 }
 
 fn region(addr: u32) -> Result<NonNull<u8>, JsError> {
-    NonNull::new(addr as usize as *mut u8).ok_or_else(|| JsError::new("ring address is null: pass the value returned by ringNew()"))
+    NonNull::new(addr as usize as *mut u8)
+        .ok_or_else(|| JsError::new("ring address is null: pass the value returned by ringNew()"))
 }
 
 /// Allocates a ring of `capacity` bytes (a power of two, 64 B to 1 GiB) in shared memory and

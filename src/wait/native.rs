@@ -20,13 +20,7 @@ impl Wait for Platform {
         // SAFETY: the word is a live AtomicU32 for the duration of the call, and `ts_ptr` is null
         // or points to a timespec on this stack frame. FUTEX_WAIT only reads both.
         let r = unsafe {
-            libc::syscall(
-                libc::SYS_futex,
-                word.as_ptr(),
-                libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
-                expected,
-                ts_ptr,
-            )
+            libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG, expected, ts_ptr)
         };
         !(r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ETIMEDOUT))
     }
