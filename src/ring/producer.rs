@@ -151,20 +151,19 @@ impl Producer {
     pub fn send(&mut self, tag: u16, payload: &[u8], timeout_ns: Option<u64>) -> Result<(), SendError> {
         let deadline = timeout_ns.map(|t| Platform::now_ns().saturating_add(t));
         let max = max_frame_payload(self.ring.capacity) as usize;
-        let mut chunks = payload.chunks(max.max(1)).peekable();
-        if payload.is_empty() {
-            return self.send_frame(tag, &[], 0, deadline);
-        }
-        let mut first = true;
-        while let Some(chunk) = chunks.next() {
-            let more = if chunks.peek().is_some() { FLAG_MORE } else { 0 };
+        let (mut rest, mut first) = (payload, true);
+        loop {
+            let (chunk, tail) = rest.split_at(rest.len().min(max));
+            let more = if tail.is_empty() { 0 } else { FLAG_MORE };
             if let Err(e) = self.send_frame(tag, chunk, more, deadline) {
                 self.abort_pending |= !first;
                 return Err(e);
             }
-            first = false;
+            if tail.is_empty() {
+                return Ok(());
+            }
+            (rest, first) = (tail, false);
         }
-        Ok(())
     }
 
     /// Closes this end: the consumer reads what was sent, then gets `Closed`.
@@ -296,8 +295,9 @@ impl Producer {
 
 impl Drop for Producer {
     fn drop(&mut self) {
-        if self.abort_pending && self.reserve_frame(0).is_ok() {
-            self.commit_frame(0, FLAG_ABORT);
+        if self.abort_pending {
+            // Best effort: with no room left the consumer still sees `Closed`, never the torn message.
+            let _ = self.write_abort();
         }
         self.ring_bell();
         self.ring.let_go(Side::Producer);
