@@ -103,6 +103,28 @@ impl Endpoint {
         Ok(self.shared.settled[self.side].wait_until(deadline, || self.unsettled() == 0))
     }
 
+    /// The outgoing ring, for writing in place. Count what is sent through it with
+    /// [`count_sent`](Self::count_sent).
+    pub fn producer(&mut self) -> &mut Producer {
+        &mut self.tx
+    }
+
+    /// The incoming ring, for reading in place.
+    pub fn consumer(&mut self) -> &mut Consumer {
+        &mut self.rx
+    }
+
+    /// Counts `n` messages sent through [`producer`](Self::producer) as awaiting acknowledgement.
+    pub fn count_sent(&mut self, n: u32) {
+        self.sent = self.sent.wrapping_add(n);
+    }
+
+    /// The doorbell this end sleeps on while it settles (for waiting asynchronously on the page:
+    /// announce, check [`unsettled`](Self::unsettled), wait on its sequence word, retire).
+    pub fn settle_bell(&self) -> &Doorbell {
+        &self.shared.settled[self.side]
+    }
+
     /// Closes both directions from this end.
     pub fn close(&mut self) {
         self.tx.close();

@@ -29,6 +29,9 @@ pub struct Producer {
     abort_pending: bool,
     /// Length of a frame reserved by `reserve_detached` and not committed yet.
     reserved: Option<u32>,
+    /// Fragments of a message were committed with `commit_part` and its last one was not:
+    /// dropping this end now must abort the message.
+    in_message: bool,
     corrupt: bool,
 }
 
@@ -57,6 +60,7 @@ impl Producer {
             shared_bell: None,
             abort_pending: false,
             reserved: None,
+            in_message: false,
             corrupt: false,
         })
     }
@@ -126,6 +130,23 @@ impl Producer {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Publishes the first `len` bytes of the frame reserved by
+    /// [`reserve_detached`](Self::reserve_detached) (at most the reserved length) as one part of
+    /// a message: `more` says that further parts follow. A message written in parts and given up
+    /// half-way (this end dropped) is aborted, so the consumer never sees it. Returns `false` (and
+    /// publishes nothing) when nothing is reserved or `len` is longer than the reservation.
+    pub fn commit_part(&mut self, tag: u16, len: u32, more: bool) -> bool {
+        match self.reserved {
+            Some(reserved) if len <= reserved => {
+                self.reserved = None;
+                self.commit_frame(len, u32::from(tag) | if more { FLAG_MORE } else { 0 });
+                self.in_message = more;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -295,7 +316,7 @@ impl Producer {
 
 impl Drop for Producer {
     fn drop(&mut self) {
-        if self.abort_pending {
+        if self.abort_pending || self.in_message {
             // Best effort: with no room left the consumer still sees `Closed`, never the torn message.
             let _ = self.write_abort();
         }

@@ -5,5 +5,7 @@
 //! Hot paths return numbers instead of throwing, so that a loop in JavaScript pays no
 //! exception cost; failures that end a ring throw an `Error` whose message says what to do.
 
+mod link;
 mod shared;
+pub use link::*;
 pub use shared::*;

@@ -19,7 +19,7 @@ pub mod status {
     pub const WOULD_BLOCK: i32 = -6;
 }
 
-fn send_status(e: SendError) -> i32 {
+pub(crate) fn send_status(e: SendError) -> i32 {
     match e {
         SendError::Full => status::EMPTY_OR_FULL,
         SendError::Closed => status::CLOSED,
@@ -30,7 +30,7 @@ fn send_status(e: SendError) -> i32 {
     }
 }
 
-fn recv_status(e: RecvError) -> i32 {
+pub(crate) fn recv_status(e: RecvError) -> i32 {
     match e {
         RecvError::Empty => status::EMPTY_OR_FULL,
         RecvError::Closed => status::CLOSED,
@@ -40,7 +40,7 @@ fn recv_status(e: RecvError) -> i32 {
     }
 }
 
-fn timeout_ns(timeout_ms: Option<f64>) -> Option<u64> {
+pub(crate) fn timeout_ns(timeout_ms: Option<f64>) -> Option<u64> {
     timeout_ms.filter(|t| t.is_finite() && *t >= 0.0).map(|t| (t * 1e6) as u64)
 }
 

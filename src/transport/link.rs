@@ -1,0 +1,222 @@
+//! Bindings over [`Link`]: one worker's duplex channel, addressed by pointer so that the page
+//! and the worker each drive their own end with plain function calls (no per-thread objects that
+//! a terminated worker would leak).
+
+use super::shared::{recv_status, send_status, status, timeout_ns};
+use crate::channel::{Link, Port};
+use crate::ring::RecvError;
+use crate::wait;
+use wasm_bindgen::prelude::*;
+
+fn port<'a>(addr: u32) -> &'a mut Port {
+    // SAFETY: the shim passes addresses from `linkPort` of a live link, and each end is driven by
+    // one thread only (the page for end 0, the worker for end 1).
+    unsafe { &mut *(addr as usize as *mut Port) }
+}
+
+/// Allocates a link whose two rings hold `capacity` bytes each; returns its address.
+#[wasm_bindgen(js_name = linkNew)]
+pub fn link_new(capacity: u32) -> Result<u32, JsError> {
+    let link = Link::new(capacity).map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(Box::into_raw(link) as usize as u32)
+}
+
+/// The address of end `side` of the link at `link` (0: the page's, 1: the worker's).
+#[wasm_bindgen(js_name = linkPort)]
+pub fn link_port(link: u32, side: u32) -> u32 {
+    // SAFETY: `link` came from linkNew and is live.
+    unsafe { &*(link as usize as *const Link) }.port_ptr(side) as usize as u32
+}
+
+/// Frees the link at `link`: call it once no thread can use either end any more (the worker
+/// finished or is known to be terminated).
+#[wasm_bindgen(js_name = linkFree)]
+pub fn link_free(link: u32) {
+    // SAFETY: the shim calls this once per link, after the worker's thread is gone.
+    unsafe { Link::free(link as usize as *mut Link) };
+}
+
+/// Reserves `len` bytes for a frame; returns the payload's address or a negative status.
+#[wasm_bindgen(js_name = portReserve)]
+pub fn port_reserve(p: u32, len: u32) -> i32 {
+    match port(p).endpoint.producer().reserve_detached(len) {
+        Ok(ptr) => ptr.as_ptr() as usize as i32,
+        Err(e) => send_status(e),
+    }
+}
+
+/// Publishes the first `len` bytes of the reserved frame with `tag`; `more` when further parts
+/// of the same message follow. A message's last part counts it as sent (for settling).
+#[wasm_bindgen(js_name = portCommit)]
+pub fn port_commit(p: u32, tag: u16, len: u32, more: bool) -> bool {
+    let port = port(p);
+    let ok = port.endpoint.producer().commit_part(tag, len, more);
+    if ok && !more {
+        port.endpoint.count_sent(1);
+    }
+    ok
+}
+
+/// Wakes the peer if it sleeps waiting for data.
+#[wasm_bindgen(js_name = portFlush)]
+pub fn port_flush(p: u32) {
+    port(p).endpoint.producer().flush();
+}
+
+/// Sends `bytes` as one message of any size, waiting for room (workers only): 0 or a status.
+#[wasm_bindgen(js_name = portSend)]
+pub fn port_send(p: u32, tag: u16, bytes: &[u8], timeout_ms: Option<f64>) -> i32 {
+    port(p).endpoint.send(tag, bytes, timeout_ns(timeout_ms)).map_or_else(send_status, |()| 0)
+}
+
+/// Free bytes in the outgoing ring (may be stale).
+#[wasm_bindgen(js_name = portFreeBytes)]
+pub fn port_free_bytes(p: u32) -> u32 {
+    port(p).endpoint.producer().free_bytes()
+}
+
+/// Peeks the next incoming frame in place: its payload's address (the frame's length and
+/// tag/flags are the two `u32` just before it), or a negative status.
+#[wasm_bindgen(js_name = portPeek)]
+pub fn port_peek(p: u32) -> i32 {
+    match port(p).endpoint.consumer().peek_detached() {
+        Ok((ptr, _, _)) => ptr.as_ptr() as usize as i32,
+        Err(e) => recv_status(e),
+    }
+}
+
+/// Releases the peeked frame.
+#[wasm_bindgen(js_name = portRelease)]
+pub fn port_release(p: u32) -> bool {
+    port(p).endpoint.consumer().release_peeked()
+}
+
+/// Receives one whole message without waiting: its length (bytes at `portMessage`), or a status.
+#[wasm_bindgen(js_name = portTryRecv)]
+pub fn port_try_recv(p: u32) -> i32 {
+    let port = port(p);
+    let r = port.endpoint.consumer().try_recv(&mut port.message);
+    finish(port, r)
+}
+
+/// Receives one whole message, sleeping until one arrives (workers only).
+#[wasm_bindgen(js_name = portRecv)]
+pub fn port_recv(p: u32, timeout_ms: Option<f64>) -> i32 {
+    let port = port(p);
+    let r = port.endpoint.consumer().recv(&mut port.message, timeout_ns(timeout_ms));
+    finish(port, r)
+}
+
+fn finish(port: &mut Port, r: Result<u16, RecvError>) -> i32 {
+    match r {
+        Ok(tag) => {
+            port.tag = tag;
+            port.message.len() as i32
+        }
+        Err(e) => recv_status(e),
+    }
+}
+
+/// Address of the last message received whole.
+#[wasm_bindgen(js_name = portMessage)]
+pub fn port_message(p: u32) -> u32 {
+    port(p).message.as_ptr() as usize as u32
+}
+
+/// Tag of the last message received whole.
+#[wasm_bindgen(js_name = portTag)]
+pub fn port_tag(p: u32) -> u16 {
+    port(p).tag
+}
+
+/// Sleeps until a frame may be waiting or the peer closed (workers only): 0 or a status.
+#[wasm_bindgen(js_name = portWait)]
+pub fn port_wait(p: u32, timeout_ms: Option<f64>) -> i32 {
+    let deadline = timeout_ns(timeout_ms).map(|t| wait::now_ns().saturating_add(t));
+    port(p).endpoint.consumer().wait_for_data(deadline).map_or_else(recv_status, |()| 0)
+}
+
+/// Begins an asynchronous sleep for data: the value to pass to `Atomics.waitAsync` on the word
+/// at `portSleepWord`, or `undefined` when data is waiting or the peer closed (do not sleep).
+/// Call `portEndSleep` after the wait, whatever its outcome.
+#[wasm_bindgen(js_name = portBeginSleep)]
+pub fn port_begin_sleep(p: u32) -> Option<i32> {
+    let rx = port(p).endpoint.consumer();
+    let seen = rx.doorbell().announce();
+    if rx.has_data() || rx.is_producer_closed() {
+        rx.doorbell().retire();
+        return None;
+    }
+    Some(seen as i32)
+}
+
+/// Ends a sleep begun with `portBeginSleep`.
+#[wasm_bindgen(js_name = portEndSleep)]
+pub fn port_end_sleep(p: u32) {
+    port(p).endpoint.consumer().doorbell().retire();
+}
+
+/// Address of the word to sleep on for data.
+#[wasm_bindgen(js_name = portSleepWord)]
+pub fn port_sleep_word(p: u32) -> u32 {
+    port(p).endpoint.consumer().doorbell().seq_word().as_ptr() as usize as u32
+}
+
+/// Acknowledges `n` more handled messages, waking a peer that settles.
+#[wasm_bindgen(js_name = portAck)]
+pub fn port_ack(p: u32, n: u32) {
+    port(p).endpoint.ack(n);
+}
+
+/// Messages this end sent that the peer has not acknowledged yet.
+#[wasm_bindgen(js_name = portUnsettled)]
+pub fn port_unsettled(p: u32) -> u32 {
+    port(p).endpoint.unsettled()
+}
+
+/// Waits until the peer acknowledged everything sent (workers only): 0, TIMEOUT or WOULD_BLOCK.
+#[wasm_bindgen(js_name = portSettle)]
+pub fn port_settle(p: u32, timeout_ms: Option<f64>) -> i32 {
+    match port(p).endpoint.settle(timeout_ns(timeout_ms)) {
+        Ok(true) => 0,
+        Ok(false) => status::TIMEOUT,
+        Err(e) => recv_status(e),
+    }
+}
+
+/// Begins an asynchronous wait for acknowledgements: the value for `Atomics.waitAsync` on the
+/// word at `portSettleWord`, or `undefined` when everything is settled. Pair with `portEndSettle`.
+#[wasm_bindgen(js_name = portBeginSettle)]
+pub fn port_begin_settle(p: u32) -> Option<i32> {
+    let ep = &port(p).endpoint;
+    let seen = ep.settle_bell().announce();
+    if ep.unsettled() == 0 {
+        ep.settle_bell().retire();
+        return None;
+    }
+    Some(seen as i32)
+}
+
+/// Ends a wait begun with `portBeginSettle`.
+#[wasm_bindgen(js_name = portEndSettle)]
+pub fn port_end_settle(p: u32) {
+    port(p).endpoint.settle_bell().retire();
+}
+
+/// Address of the word to wait on for acknowledgements.
+#[wasm_bindgen(js_name = portSettleWord)]
+pub fn port_settle_word(p: u32) -> u32 {
+    port(p).endpoint.settle_bell().seq_word().as_ptr() as usize as u32
+}
+
+/// Whether the peer closed its outgoing ring (everything it sent may still be waiting).
+#[wasm_bindgen(js_name = portPeerClosed)]
+pub fn port_peer_closed(p: u32) -> bool {
+    port(p).endpoint.consumer().is_producer_closed()
+}
+
+/// Closes both directions from this end; a peer asleep on either ring wakes.
+#[wasm_bindgen(js_name = portClose)]
+pub fn port_close(p: u32) {
+    port(p).endpoint.close();
+}
