@@ -1,0 +1,350 @@
+// The message codec: how a value is laid out in a frame's payload. Both transports (shared
+// rings and postMessage) carry these bytes, and the Python package writes the same format.
+//
+// value   := type:u8 body                                    (all integers little-endian)
+//   0 null | 1 undefined | 2 false | 3 true
+//   4 int32: i32                    (an integral number in the i32 range)
+//   5 float64: f64                  (any other number)
+//   6 bigint: sign:u8 n:u32 magnitude[n]   (little-endian magnitude; sign 1 = negative)
+//   7 string: n:u32 utf8[n]
+//   8 bytes: kind:u8 n:u32 raw[n]   (kind: BYTE_KINDS index; the element type is kept)
+//   9 list: count:u32 value[count]
+//  10 dict: count:u32 (n:u32 utf8[n] value)[count]       (string keys, insertion order)
+//
+// Anything else (functions, symbols, Map, Set, Date, class instances, cycles...) is a TypeError
+// naming the type, thrown before anything is sent.
+
+export const T = { NULL: 0, UNDEFINED: 1, FALSE: 2, TRUE: 3, INT: 4, FLOAT: 5, BIGINT: 6, STRING: 7, BYTES: 8, LIST: 9, DICT: 10 };
+
+/** Element types kept for bytes, by kind number. Python's bytes / bytearray / memoryview use 13-15. */
+export const BYTE_KINDS = [
+  "ArrayBuffer", "Uint8Array", "Int8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
+  "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "DataView",
+  "bytes", "bytearray", "memoryview",
+];
+const KIND_OF = new Map(BYTE_KINDS.map((name, kind) => [name, kind]));
+
+const WHAT_FITS = "a message may hold strings, numbers, bigints, booleans, null, undefined, ArrayBuffers, " +
+  "typed arrays and DataViews, arrays, and plain objects of these";
+const MAX_DEPTH = 512;
+
+/** A readable name for the type of `v`, for error messages. */
+export function typeName(v) {
+  if (v === null) return "null";
+  const t = typeof v;
+  if (t === "function") return v.name ? `function ${v.name}` : "function";
+  if (t !== "object") return t;
+  const tag = Object.prototype.toString.call(v).slice(8, -1);
+  if (tag !== "Object") return tag;
+  const ctor = Object.getPrototypeOf(v)?.constructor;
+  return ctor && ctor.name && ctor !== Object ? `instance of ${ctor.name}` : "Object";
+}
+
+function unsendable(v, path) {
+  const where = path ? ` (at ${path})` : "";
+  return new TypeError(`pywebworker cannot send a value of type ${typeName(v)}${where}: ${WHAT_FITS}`);
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Encodes values into a reusable scratch buffer. */
+export class Encoder {
+  constructor(size = 1024) {
+    this.buf = new ArrayBuffer(size);
+    this.u8 = new Uint8Array(this.buf);
+    this.dv = new DataView(this.buf);
+    this.at = 0;
+  }
+
+  /** Encodes `value`; returns a view of the bytes, valid until the next call. */
+  encode(value) {
+    this.at = 0;
+    this.value(value, 0, "");
+    return this.u8.subarray(0, this.at);
+  }
+
+  room(n) {
+    const need = this.at + n;
+    if (need <= this.buf.byteLength) return;
+    let size = this.buf.byteLength * 2;
+    while (size < need) size *= 2;
+    const next = new ArrayBuffer(size);
+    new Uint8Array(next).set(this.u8.subarray(0, this.at));
+    this.buf = next;
+    this.u8 = new Uint8Array(next);
+    this.dv = new DataView(next);
+  }
+
+  byte(b) {
+    this.room(1);
+    this.u8[this.at++] = b;
+  }
+
+  u32(n) {
+    this.room(4);
+    this.dv.setUint32(this.at, n, true);
+    this.at += 4;
+  }
+
+  string(s) {
+    // Room for the worst case (3 bytes per UTF-16 unit) plus the length, then the real length.
+    this.room(5 + s.length * 3);
+    const start = this.at + 4;
+    let n;
+    if (s.length < 32) {
+      n = 0;
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) { n = -1; break; }
+        this.u8[start + i] = c;
+        n++;
+      }
+      if (n < 0) n = textEncoder.encodeInto(s, this.u8.subarray(start)).written;
+    } else {
+      n = textEncoder.encodeInto(s, this.u8.subarray(start)).written;
+    }
+    this.dv.setUint32(this.at, n, true);
+    this.at = start + n;
+  }
+
+  value(v, depth, path) {
+    switch (typeof v) {
+      case "string":
+        this.byte(T.STRING);
+        this.string(v);
+        return;
+      case "number":
+        if ((v | 0) === v && !Object.is(v, -0)) {
+          this.room(5);
+          this.u8[this.at] = T.INT;
+          this.dv.setInt32(this.at + 1, v, true);
+          this.at += 5;
+        } else {
+          this.room(9);
+          this.u8[this.at] = T.FLOAT;
+          this.dv.setFloat64(this.at + 1, v, true);
+          this.at += 9;
+        }
+        return;
+      case "boolean":
+        this.byte(v ? T.TRUE : T.FALSE);
+        return;
+      case "undefined":
+        this.byte(T.UNDEFINED);
+        return;
+      case "bigint":
+        this.bigint(v);
+        return;
+      case "object":
+        if (v === null) {
+          this.byte(T.NULL);
+          return;
+        }
+        if (depth > MAX_DEPTH) {
+          throw new TypeError(`pywebworker cannot send this value (at ${path}): it nests deeper than ${MAX_DEPTH} ` +
+            "levels or refers to itself");
+        }
+        if (Array.isArray(v)) {
+          this.byte(T.LIST);
+          this.u32(v.length);
+          for (let i = 0; i < v.length; i++) this.value(v[i], depth + 1, path + "[" + i + "]");
+          return;
+        }
+        if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || isSharedBuffer(v)) {
+          this.bytes(v, path);
+          return;
+        }
+        {
+          const proto = Object.getPrototypeOf(v);
+          if (proto !== Object.prototype && proto !== null) throw unsendable(v, path);
+          const keys = Object.keys(v);
+          this.byte(T.DICT);
+          this.u32(keys.length);
+          for (const k of keys) {
+            this.string(k);
+            this.value(v[k], depth + 1, path + "." + k);
+          }
+        }
+        return;
+      default:
+        throw unsendable(v, path);
+    }
+  }
+
+  bigint(v) {
+    const negative = v < 0n;
+    let m = negative ? -v : v;
+    const bytes = [];
+    while (m > 0n) {
+      bytes.push(Number(m & 0xffn));
+      m >>= 8n;
+    }
+    this.room(6 + bytes.length);
+    this.u8[this.at++] = T.BIGINT;
+    this.u8[this.at++] = negative ? 1 : 0;
+    this.u32(bytes.length);
+    this.u8.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  bytes(v, path) {
+    const name = ArrayBuffer.isView(v) ? typeName(v) : "ArrayBuffer";
+    const kind = KIND_OF.get(name);
+    if (kind === undefined) throw unsendable(v, path);
+    const src = ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(v);
+    this.room(6 + src.length);
+    this.u8[this.at++] = T.BYTES;
+    this.u8[this.at++] = kind;
+    this.u32(src.length);
+    this.u8.set(src, this.at);
+    this.at += src.length;
+  }
+}
+
+function isSharedBuffer(v) {
+  return typeof SharedArrayBuffer !== "undefined" && v instanceof SharedArrayBuffer;
+}
+
+/** Thrown when bytes do not hold a well-formed value (corrupt memory, or a foreign writer). */
+export class CodecError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "CodecError";
+  }
+}
+
+let scratch = new Uint8Array(256);
+
+/** Decodes one value from `len` bytes at `at` in `u8` (any buffer, shared or not). */
+export function decode(u8, at, len) {
+  const d = new Decoder(u8, at, at + len);
+  const v = d.value(0);
+  if (d.at !== at + len) throw new CodecError(`message has ${at + len - d.at} bytes after its value`);
+  return v;
+}
+
+class Decoder {
+  constructor(u8, at, end) {
+    this.u8 = u8;
+    this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.at = at;
+    this.end = end;
+  }
+
+  need(n) {
+    if (this.at + n > this.end) throw new CodecError("message is truncated");
+  }
+
+  u32() {
+    this.need(4);
+    const n = this.dv.getUint32(this.at, true);
+    this.at += 4;
+    return n;
+  }
+
+  string() {
+    const n = this.u32();
+    this.need(n);
+    const u8 = this.u8, start = this.at;
+    this.at += n;
+    if (n < 64) {
+      let s = "";
+      for (let i = start; i < start + n; i++) {
+        const c = u8[i];
+        if (c >= 0x80) return utf8(u8, start, n);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return utf8(u8, start, n);
+  }
+
+  value(depth) {
+    this.need(1);
+    const t = this.u8[this.at++];
+    switch (t) {
+      case T.NULL: return null;
+      case T.UNDEFINED: return undefined;
+      case T.FALSE: return false;
+      case T.TRUE: return true;
+      case T.INT: {
+        this.need(4);
+        const v = this.dv.getInt32(this.at, true);
+        this.at += 4;
+        return v;
+      }
+      case T.FLOAT: {
+        this.need(8);
+        const v = this.dv.getFloat64(this.at, true);
+        this.at += 8;
+        return v;
+      }
+      case T.BIGINT: {
+        this.need(1);
+        const negative = this.u8[this.at++] === 1;
+        const n = this.u32();
+        this.need(n);
+        let m = 0n;
+        for (let i = n - 1; i >= 0; i--) m = (m << 8n) | BigInt(this.u8[this.at + i]);
+        this.at += n;
+        return negative ? -m : m;
+      }
+      case T.STRING: return this.string();
+      case T.BYTES: {
+        this.need(1);
+        const kind = this.u8[this.at++];
+        const n = this.u32();
+        this.need(n);
+        const copy = new ArrayBuffer(n);
+        new Uint8Array(copy).set(this.u8.subarray(this.at, this.at + n));
+        this.at += n;
+        return view(kind, copy);
+      }
+      case T.LIST: {
+        if (depth > MAX_DEPTH) throw new CodecError("message nests too deep");
+        const count = this.u32();
+        this.need(count);
+        const out = new Array(count);
+        for (let i = 0; i < count; i++) out[i] = this.value(depth + 1);
+        return out;
+      }
+      case T.DICT: {
+        if (depth > MAX_DEPTH) throw new CodecError("message nests too deep");
+        const count = this.u32();
+        this.need(count);
+        const out = {};
+        for (let i = 0; i < count; i++) {
+          const k = this.string();
+          Object.defineProperty(out, k, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+        }
+        return out;
+      }
+      default:
+        throw new CodecError(`unknown value type ${t} at byte ${this.at - 1}`);
+    }
+  }
+}
+
+function utf8(u8, start, n) {
+  // TextDecoder refuses views of shared memory: copy out first.
+  if (typeof SharedArrayBuffer !== "undefined" && u8.buffer instanceof SharedArrayBuffer || !(u8.buffer instanceof ArrayBuffer)) {
+    if (scratch.length < n) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+    scratch.set(u8.subarray(start, start + n));
+    return textDecoder.decode(scratch.subarray(0, n));
+  }
+  return textDecoder.decode(u8.subarray(start, start + n));
+}
+
+function view(kind, buffer) {
+  const name = BYTE_KINDS[kind];
+  if (name === undefined) throw new CodecError(`unknown bytes kind ${kind}`);
+  if (name === "ArrayBuffer") return buffer;
+  if (name === "DataView") return new DataView(buffer);
+  if (kind >= 13) return new Uint8Array(buffer);
+  const Ctor = globalThis[name];
+  if (buffer.byteLength % Ctor.BYTES_PER_ELEMENT !== 0) {
+    throw new CodecError(`${name} payload of ${buffer.byteLength} bytes is not a whole number of elements`);
+  }
+  return new Ctor(buffer);
+}
