@@ -18,3 +18,9 @@ if ! grep -q 'shared: *true' target/pkg/pywebworker.js; then
   exit 1
 fi
 echo "target/pkg: shared-memory module ($(stat -c %s target/pkg/pywebworker_bg.wasm) bytes)" >&2
+
+# target/dist: what a web page loads — the JavaScript shim with the wasm module beside it.
+rm -rf target/dist && mkdir -p target/dist/pkg
+cp js-shim/*.js target/dist/
+cp target/pkg/pywebworker.js target/pkg/pywebworker_bg.wasm target/pkg/*.d.ts target/dist/pkg/
+echo "target/dist: JavaScript entry point target/dist/pywebworker.js" >&2

@@ -46,13 +46,15 @@ pub fn port_reserve(p: u32, len: u32) -> i32 {
 }
 
 /// Publishes the first `len` bytes of the reserved frame with `tag`; `more` when further parts
-/// of the same message follow. A message's last part counts it as sent (for settling).
+/// of the same message follow. A message's last part counts it as sent (for settling) and wakes
+/// the peer if it sleeps.
 #[wasm_bindgen(js_name = portCommit)]
 pub fn port_commit(p: u32, tag: u16, len: u32, more: bool) -> bool {
     let port = port(p);
     let ok = port.endpoint.producer().commit_part(tag, len, more);
     if ok && !more {
         port.endpoint.count_sent(1);
+        port.endpoint.producer().flush();
     }
     ok
 }

@@ -1,0 +1,740 @@
+// JsWorker: a Web Worker running a JavaScript script, talking to the page through rings in
+// shared wasm memory when the page is cross-origin isolated, and through batched postMessage
+// otherwise. Same API and message semantics in both modes.
+
+import { Encoder, decode } from "./codec.js";
+import {
+  PREFIX, TAG, FLAG_MORE, FLAG_ABORT, TAG_MASK, STATUS, LINK_CAPACITY, BatchWriter, forEachFrame,
+} from "./protocol.js";
+import { IsolationError } from "./threads.js";
+
+export { IsolationError };
+
+const RUNTIME_URL = new URL("./worker-runtime.js", import.meta.url);
+const DEFAULT_GLUE_URL = new URL("./pkg/pywebworker.js", import.meta.url);
+const DEFAULT_SETTLE_TIMEOUT = 10_000;
+/** Without the Web Locks API, a killed worker's memory is freed after this long. */
+const QUARANTINE_MS = 2000;
+
+// ---- Errors -----------------------------------------------------------------------------------
+
+/** Base of every error a worker reports; `remote*` describe an exception raised in the worker. */
+export class WorkerError extends Error {
+  constructor(message, { remoteName, remoteMessage, remoteStack } = {}) {
+    super(message);
+    this.name = "WorkerError";
+    this.remoteName = remoteName;
+    this.remoteMessage = remoteMessage;
+    this.remoteStack = remoteStack;
+  }
+}
+
+/** The worker's script could not be loaded or failed before it was ready. */
+export class WorkerScriptError extends WorkerError {
+  constructor(...args) {
+    super(...args);
+    this.name = "WorkerScriptError";
+  }
+}
+
+/** The worker was killed (by `kill()`), so it cannot send or receive any more. */
+export class WorkerKilledError extends WorkerError {
+  constructor(message = "the worker was killed: it can no longer send or receive; create a new worker") {
+    super(message);
+    this.name = "WorkerKilledError";
+  }
+}
+
+/** The worker stopped on its own (it called close(), or its thread ended). */
+export class WorkerExitedError extends WorkerError {
+  constructor(message = "the worker stopped (its script called close() or its thread ended); create a new worker") {
+    super(message);
+    this.name = "WorkerExitedError";
+  }
+}
+
+/** The worker did not finish handling the messages sent to it in time, or cannot be waited for here. */
+export class SettleError extends WorkerError {
+  constructor(message) {
+    super(message);
+    this.name = "SettleError";
+  }
+}
+
+/** The shared memory of a worker's channel was overwritten; that worker cannot be used any more. */
+export class ChannelCorruptError extends WorkerError {
+  constructor() {
+    super("the shared memory of this worker's channel is corrupt (something overwrote it): kill() this worker " +
+      "and start a new one; other workers are not affected");
+    this.name = "ChannelCorruptError";
+  }
+}
+
+// ---- The wasm runtime, loaded once per page ---------------------------------------------------
+
+let runtime = null;
+let liveLinks = 0;
+
+/** Loads the shared-memory wasm module once (shared transport only). */
+export function loadRuntime(glueUrl = DEFAULT_GLUE_URL) {
+  runtime ??= (async () => {
+    const href = new URL(glueUrl, location.href).href;
+    const glue = await import(href);
+    const wasmUrl = new URL("pywebworker_bg.wasm", href);
+    const module = await WebAssembly.compileStreaming(fetch(wasmUrl));
+    const exports = await glue.default({ module_or_path: module });
+    return { glue, glueUrl: href, module, memory: exports.memory, exports };
+  })();
+  return runtime;
+}
+
+/** Figures for tests and monitoring: wasm memory size and links not freed yet. */
+export async function runtimeStats() {
+  const rt = runtime ? await runtime : null;
+  return { memoryBytes: rt ? rt.memory.buffer.byteLength : 0, liveLinks };
+}
+
+// ---- Messages ---------------------------------------------------------------------------------
+
+/** A message received from a worker, kept in the worker's message list. */
+export class WorkerMessage {
+  constructor(data) {
+    this.data = data;
+    this.receivedAt = performance.now();
+    this.opened = false;
+  }
+
+  /** Marks the message as read and returns its value. */
+  read() {
+    this.opened = true;
+    return this.data;
+  }
+
+  /** Whether `read()` was called. */
+  is_opened() {
+    return this.opened;
+  }
+}
+
+function pickTransport(requested) {
+  const isolated = globalThis.crossOriginIsolated === true;
+  if (requested === "auto" || requested === undefined) return isolated ? "shared" : "post";
+  if (requested === "shared") {
+    if (!isolated) throw new IsolationError();
+    return "shared";
+  }
+  if (requested === "post") return "post";
+  throw new TypeError(`transport must be "auto", "shared" or "post", not ${JSON.stringify(requested)}`);
+}
+
+function deadlineAfter(ms) {
+  return ms === undefined || ms === null || ms === Infinity ? Infinity : performance.now() + ms;
+}
+
+let serial = 0;
+
+/**
+ * A Web Worker running JavaScript.
+ *
+ * `script` is the script's source text, or a `URL` to load it from. Inside the worker the script
+ * uses `self.onmessage = (e) => ...` and `self.postMessage(x)` as usual, plus `send(x)` and (shared
+ * transport) a blocking `recv(timeoutMs)`.
+ */
+export class JsWorker {
+  /**
+   * @param {string | URL} script source text, or the URL of the script
+   * @param {object} [options]
+   * @param {"auto" | "shared" | "post"} [options.transport] "auto" (default): shared rings when
+   *   the page is cross-origin isolated, batched postMessage otherwise
+   * @param {"classic" | "module"} [options.type] how the script is evaluated (default "classic")
+   * @param {string} [options.name] the worker's name (shown in developer tools)
+   * @param {number} [options.settleTimeout] ms the synchronous getters wait for the worker
+   * @param {string | URL} [options.glueUrl] where the wasm glue is (default: next to this file)
+   */
+  constructor(script, options = {}) {
+    if (script instanceof URL) {
+      this.script = { url: script.href };
+    } else if (typeof script === "string") {
+      this.script = { source: script };
+    } else {
+      throw new TypeError(`a worker script is a source string or a URL, not ${script === null ? "null" : typeof script}`);
+    }
+    this.script.type = options.type ?? "classic";
+    this.script.name = options.name ?? `pywebworker-${++serial}`;
+    this.transport = pickTransport(options.transport);
+    this.options = options;
+    this.settleTimeout = options.settleTimeout ?? DEFAULT_SETTLE_TIMEOUT;
+    this.state = "created";
+    this.messages = [];
+    this.errors = [];
+    this.onmessage = options.onmessage ?? null;
+    this.onerror = options.onerror ?? null;
+    this._encoder = new Encoder();
+    this._readCursor = 0;
+    this._waiters = []; // pending recv(): {resolve, reject, timer}
+    this._settlers = []; // pending async settle in post mode: {resolve, reject, timer}
+    this._pendingErrors = [];
+    this._sent = 0;
+    this._handled = 0; // post mode: acknowledged by the worker
+    this._lock = `pywebworker:${Date.now().toString(36)}:${Math.random().toString(36).slice(2)}`;
+    this._started = null;
+    // Shared mode.
+    this._rt = null;
+    this._link = 0;
+    this._port = 0;
+    this._linked = false; // the worker was given its end of the link
+    this._thread = null; // {tls, stack, stackSize} of the worker's wasm thread
+    this._outQueue = []; // messages waiting for room in the ring: {bytes, at}
+    this._drainTimer = null;
+    // Post mode.
+    this._batch = new BatchWriter();
+    this._flushScheduled = false;
+  }
+
+  /** A worker running the script at `url` (a string resolved against the page, or a URL). */
+  static fromURL(url, options) {
+    return new JsWorker(new URL(url, location.href), options);
+  }
+
+  /** Starts the worker; resolves once its script has run (or blocks in `recv`). Idempotent. */
+  start() {
+    if (!this._started) {
+      this._started = this._start();
+      this._started.catch(() => {}); // a caller that does not await still sees the error later
+    }
+    return this._started;
+  }
+
+  async _start() {
+    if (this.state !== "created") throw this._deadError();
+    this.state = "starting";
+    const init = { type: PREFIX + "init", transport: this.transport, lock: this._lock, script: this.script };
+    if (this.transport === "shared") {
+      const rt = (this._rt = await loadRuntime(this.options.glueUrl));
+      if (this.state !== "starting") throw this._deadError();
+      this._link = rt.glue.linkNew(this.options.capacity ?? LINK_CAPACITY);
+      liveLinks++;
+      this._port = rt.glue.linkPort(this._link, 0);
+      this._maxFrame = rt.glue.maxFramePayload(this.options.capacity ?? LINK_CAPACITY);
+      this._views();
+      Object.assign(init, { glueUrl: rt.glueUrl, module: rt.module, memory: rt.memory });
+    }
+    const ready = new Promise((resolve, reject) => (this._readyHooks = { resolve, reject }));
+    this._worker = new Worker(RUNTIME_URL, { type: "module", name: this.script.name });
+    this._worker.onmessage = (e) => this._onControl(e.data);
+    this._worker.onerror = (e) => {
+      e.preventDefault?.();
+      this._fail(new WorkerScriptError(`the worker could not start: ${e.message || "its runtime failed to load"}`));
+    };
+    try {
+      this._worker.postMessage(init);
+    } catch (e) {
+      this._worker.terminate();
+      this.state = "failed";
+      this._release();
+      throw e && e.name === "DataCloneError" ? new IsolationError() : e;
+    }
+    this._drainOut();
+    await ready;
+  }
+
+  _views() {
+    const buffer = this._rt.memory.buffer;
+    this._u8 = new Uint8Array(buffer);
+    this._u32 = new Uint32Array(buffer);
+    this._i32 = new Int32Array(buffer);
+  }
+
+  _onControl(data) {
+    if (!data || typeof data.type !== "string" || !data.type.startsWith(PREFIX)) return;
+    switch (data.type.slice(PREFIX.length)) {
+      case "thread":
+        if (data.tls !== undefined) this._thread = { tls: data.tls, stack: data.stack, stackSize: data.stackSize };
+        if (data.locked) this._watchDeath();
+        if (this.transport === "shared" && this.state === "starting") {
+          this._worker.postMessage({ type: PREFIX + "link", port: this._rt.glue.linkPort(this._link, 1) });
+          this._linked = true;
+        }
+        break;
+      case "ready":
+        if (this.state !== "starting") return;
+        this.state = "running";
+        if (this.transport === "shared") this._pumpLoop();
+        else this._flushBatch();
+        this._readyHooks.resolve();
+        break;
+      case "failed": {
+        const { name, message, stack } = data.error;
+        const what = this.state === "starting" ? "failed to start" : "failed";
+        this._fail(new WorkerScriptError(`the worker's script ${what}: ${name}: ${message}`,
+          { remoteName: name, remoteMessage: message, remoteStack: stack }));
+        break;
+      }
+      case "batch":
+        if (this.state !== "running") return;
+        if (data.frames) forEachFrame(data.frames, (tag, u8, at, len) => this._deliver(tag, decode(u8, at, len)));
+        this._handled = data.handled;
+        this._checkSettled();
+        break;
+    }
+  }
+
+  // ---- Sending --------------------------------------------------------------------------------
+
+  /** Sends `value` to the worker. Throws TypeError (before sending anything) for a value that cannot be sent. */
+  send(value) {
+    if (this.state === "killed" || this.state === "exited" || this.state === "failed") throw this._deadError();
+    const bytes = this._encoder.encode(value);
+    this._sent++;
+    if (this.transport === "post") {
+      this._batch.append(TAG.DATA, bytes);
+      if (this.state === "running") this._scheduleFlush();
+      return;
+    }
+    if (this._port && this._outQueue.length === 0 && this._writeWhole(bytes)) return;
+    this._outQueue.push({ bytes: bytes.slice(), at: 0 });
+    this._scheduleDrain();
+  }
+
+  /** The seed's name for `send`. */
+  send_message(value) {
+    this.send(value);
+  }
+
+  _writeWhole(bytes) {
+    if (bytes.length > this._maxFrame) return false;
+    const g = this._rt.glue;
+    const ptr = g.portReserve(this._port, bytes.length);
+    if (ptr < 0) {
+      if (ptr === STATUS.FULL) return false;
+      throw this._statusError(ptr);
+    }
+    if (ptr + bytes.length > this._u8.length) this._views();
+    this._u8.set(bytes, ptr);
+    g.portCommit(this._port, TAG.DATA, bytes.length, false);
+    return true;
+  }
+
+  /** Writes queued messages (in parts when large) while there is room; true when all went. */
+  _drainOut() {
+    if (!this._port || this.state === "killed") return this._outQueue.length === 0;
+    const g = this._rt.glue;
+    while (this._outQueue.length) {
+      const item = this._outQueue[0];
+      while (item.at < item.bytes.length || item.bytes.length === 0) {
+        const n = Math.min(this._maxFrame, item.bytes.length - item.at);
+        const ptr = g.portReserve(this._port, n);
+        if (ptr === STATUS.FULL) {
+          g.portFlush(this._port);
+          return false;
+        }
+        if (ptr < 0) throw this._statusError(ptr);
+        if (ptr + n > this._u8.length) this._views();
+        this._u8.set(item.bytes.subarray(item.at, item.at + n), ptr);
+        item.at += n;
+        const more = item.at < item.bytes.length;
+        g.portCommit(this._port, TAG.DATA, n, more);
+        if (!more) break;
+      }
+      this._outQueue.shift();
+    }
+    g.portFlush(this._port);
+    return true;
+  }
+
+  _scheduleDrain(delay = 0) {
+    if (this._drainTimer !== null) return;
+    this._drainTimer = setTimeout(() => {
+      this._drainTimer = null;
+      if (this.state === "killed" || this.state === "exited" || this.state === "failed") return;
+      if (!this._drainOut()) this._scheduleDrain(Math.min(10, delay + 1));
+    }, delay);
+  }
+
+  _scheduleFlush() {
+    if (this._flushScheduled) return;
+    this._flushScheduled = true;
+    queueMicrotask(() => this._flushBatch());
+  }
+
+  _flushBatch() {
+    this._flushScheduled = false;
+    if (this._batch.empty || this.state !== "running") return;
+    const frames = this._batch.take();
+    this._worker.postMessage({ type: PREFIX + "batch", frames }, [frames]);
+  }
+
+  // ---- Receiving ------------------------------------------------------------------------------
+
+  /** Moves every whole message waiting in the ring to its destination (shared mode). */
+  _pump() {
+    if (!this._port || this.state === "killed") return;
+    const g = this._rt.glue;
+    for (;;) {
+      const ptr = g.portPeek(this._port);
+      if (ptr < 0) {
+        if (ptr === STATUS.EMPTY || ptr === STATUS.CLOSED) return;
+        this._corrupt();
+        return;
+      }
+      if (ptr > this._u8.length) this._views();
+      const len = this._u32[(ptr >>> 2) - 2];
+      const meta = this._u32[(ptr >>> 2) - 1];
+      let tag, value;
+      try {
+        if (meta & (FLAG_MORE | FLAG_ABORT)) {
+          const n = g.portTryRecv(this._port);
+          if (n === STATUS.EMPTY || n === STATUS.CLOSED) return;
+          if (n < 0) return this._corrupt();
+          const at = g.portMessage(this._port);
+          if (at + n > this._u8.length) this._views();
+          tag = g.portTag(this._port);
+          value = decode(this._u8, at, n);
+        } else {
+          if (ptr + len > this._u8.length) this._views();
+          tag = meta & TAG_MASK;
+          try {
+            value = decode(this._u8, ptr, len);
+          } finally {
+            g.portRelease(this._port);
+          }
+        }
+      } catch {
+        this._corrupt();
+        return;
+      }
+      this._deliver(tag, value);
+    }
+  }
+
+  async _pumpLoop() {
+    const g = this._rt.glue;
+    while (this.state === "running") {
+      this._pump();
+      if (this.state !== "running") return;
+      const seen = g.portBeginSleep(this._port);
+      if (seen === undefined) {
+        if (g.portPeerClosed(this._port)) {
+          this._pump();
+          return;
+        }
+        continue;
+      }
+      try {
+        if (this._i32.buffer !== this._rt.memory.buffer) this._views();
+        const r = Atomics.waitAsync(this._i32, g.portSleepWord(this._port) >>> 2, seen);
+        if (r.async) await r.value;
+      } finally {
+        if (this.state === "running") g.portEndSleep(this._port);
+      }
+    }
+  }
+
+  _deliver(tag, value) {
+    if (tag === TAG.ERROR) {
+      const { name, message, stack } = value ?? {};
+      const err = new WorkerError(`the worker raised ${name}: ${message}`,
+        { remoteName: name, remoteMessage: message, remoteStack: stack });
+      this._raise(err);
+      return;
+    }
+    const waiter = this._waiters.shift();
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(value);
+    } else if (this.onmessage) {
+      try {
+        this.onmessage({ data: value, target: this });
+      } catch (e) {
+        setTimeout(() => { throw e; });
+      }
+    } else {
+      this.messages.push(new WorkerMessage(value));
+    }
+  }
+
+  /** Hands an error to a waiting `recv`, the `onerror` callback, or the next call that can throw it. */
+  _raise(err) {
+    this.errors.push(err);
+    const waiter = this._waiters.shift();
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.reject(err);
+    } else if (this.onerror) {
+      this.onerror(err);
+    } else {
+      this._pendingErrors.push(err);
+    }
+  }
+
+  _throwPending() {
+    if (this._pendingErrors.length) throw this._pendingErrors.shift();
+  }
+
+  /**
+   * The next message's value: the oldest unread message, or the next to arrive. Rejects with the
+   * worker's error when one comes first, and when the worker is killed or stops.
+   */
+  recv(timeoutMs) {
+    try {
+      this._throwPending();
+      const unread = this._nextUnread();
+      if (unread) return Promise.resolve(unread.read());
+      this._pump();
+      this._throwPending();
+      const arrived = this._nextUnread();
+      if (arrived) return Promise.resolve(arrived.read());
+      if (this.state === "killed" || this.state === "exited" || this.state === "failed") throw this._deadError();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.state === "created") this.start().catch(() => {});
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject, timer: null };
+      if (timeoutMs !== undefined && timeoutMs !== null && timeoutMs !== Infinity) {
+        waiter.timer = setTimeout(() => {
+          this._waiters.splice(this._waiters.indexOf(waiter), 1);
+          reject(new SettleError(`no message from the worker within ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      this._waiters.push(waiter);
+    });
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for (;;) {
+      try {
+        yield await this.recv();
+      } catch (e) {
+        if (e instanceof WorkerExitedError || e instanceof WorkerKilledError) return;
+        throw e;
+      }
+    }
+  }
+
+  _nextUnread() {
+    while (this._readCursor < this.messages.length && this.messages[this._readCursor].opened) this._readCursor++;
+    return this.messages[this._readCursor];
+  }
+
+  // ---- Settling -------------------------------------------------------------------------------
+
+  _unsettled() {
+    if (this.transport === "post") return this._sent - this._handled;
+    return this._port ? this._rt.glue.portUnsettled(this._port) : this._sent;
+  }
+
+  /**
+   * Waits, without blocking the page, until the worker has handled every message sent so far
+   * and its replies are in `messages` (or delivered to `recv`/`onmessage`).
+   */
+  async settle(timeoutMs = this.settleTimeout) {
+    const deadline = deadlineAfter(timeoutMs);
+    if (this.state === "created") await this.start();
+    else if (this.state === "starting") await this._started;
+    if (this.transport === "post") {
+      this._flushBatch();
+      if (this._unsettled() === 0 || this.state !== "running") return this._throwPending();
+      await new Promise((resolve, reject) => {
+        const s = { resolve, reject, timer: null };
+        if (deadline !== Infinity) {
+          s.timer = setTimeout(() => {
+            this._settlers.splice(this._settlers.indexOf(s), 1);
+            reject(this._settleTimeout(timeoutMs));
+          }, Math.max(0, deadline - performance.now()));
+        }
+        this._settlers.push(s);
+      });
+      return this._throwPending();
+    }
+    const g = this._rt.glue;
+    for (;;) {
+      this._drainOut();
+      this._pump();
+      if (this.state !== "running" || this._unsettled() === 0) return this._throwPending();
+      const left = deadline - performance.now();
+      if (left <= 0) throw this._settleTimeout(timeoutMs);
+      const seen = g.portBeginSettle(this._port);
+      if (seen === undefined) continue;
+      try {
+        const r = Atomics.waitAsync(this._i32, g.portSettleWord(this._port) >>> 2, seen, Math.min(left, 10));
+        if (r.async) await r.value;
+      } finally {
+        if (this.state === "running") g.portEndSettle(this._port);
+      }
+    }
+  }
+
+  _checkSettled() {
+    if (this._unsettled() !== 0) return;
+    for (const s of this._settlers.splice(0)) {
+      clearTimeout(s.timer);
+      s.resolve();
+    }
+  }
+
+  _settleTimeout(ms) {
+    return new SettleError(`the worker did not handle ${this._unsettled()} of the messages sent to it within ${ms} ms`);
+  }
+
+  /**
+   * Synchronous settle for the seed's getters: in shared mode spins (bounded by `settleTimeout`)
+   * until the worker has handled everything sent; with postMessage it cannot wait on the page.
+   */
+  _settleSync() {
+    this._throwPending();
+    if (this._unsettled() === 0 || this.state === "killed" || this.state === "exited" || this.state === "failed") {
+      this._pump();
+      return;
+    }
+    if (this.state !== "running") {
+      throw new SettleError("the worker has not started yet, and it cannot start while the page waits for it: " +
+        "`await worker.start()` (or `await worker.settle()`) before calling this synchronously");
+    }
+    if (this.transport === "post") {
+      throw new SettleError("this worker uses the postMessage transport (the page is not cross-origin isolated), " +
+        "whose answers arrive only when the page returns to its event loop: `await worker.settle()` before " +
+        "calling this, or use `await worker.recv()`");
+    }
+    const deadline = performance.now() + this.settleTimeout;
+    for (let i = 0; ; i++) {
+      this._drainOut();
+      this._pump();
+      if (this._unsettled() === 0 || this.state !== "running") break;
+      if ((i & 255) === 0 && performance.now() > deadline) throw this._settleTimeout(this.settleTimeout);
+    }
+    this._pump();
+    this._throwPending();
+  }
+
+  // ---- The seed's message list ----------------------------------------------------------------
+
+  /** Settles, then returns the messages not read yet (read them with `message.read()`). */
+  get_unread_messages() {
+    this._settleSync();
+    return this.messages.filter((m) => !m.opened);
+  }
+
+  /** Settles, then says whether any message is unread. */
+  has_unread_messages() {
+    this._settleSync();
+    return this._nextUnread() !== undefined;
+  }
+
+  /** Settles, then returns message `i` (in arrival order). */
+  get_message(i) {
+    this._settleSync();
+    if (!Number.isInteger(i) || i < 0 || i >= this.messages.length) {
+      throw new RangeError(`no message ${i}: the worker has sent ${this.messages.length} message(s) so far`);
+    }
+    return this.messages[i];
+  }
+
+  /** Settles, then returns every message received so far. */
+  get_messages() {
+    this._settleSync();
+    return this.messages.slice();
+  }
+
+  /** Legacy (kept from the seed): settles and updates `messages`. Prefer the getters or `recv`. */
+  _update_messages() {
+    this._settleSync();
+  }
+
+  // ---- Ending ---------------------------------------------------------------------------------
+
+  /**
+   * Stops the worker at once. Whole messages it sent before are kept in `messages`; a message it
+   * was writing is dropped, never delivered torn. Pending `recv` calls reject with WorkerKilledError.
+   */
+  kill() {
+    if (this.state === "killed" || this.state === "exited") return;
+    if (this.state === "running") this._pump();
+    const wasLinked = this._linked;
+    this.state = "killed";
+    this._worker?.terminate();
+    this._readyHooks?.reject(new WorkerKilledError("the worker was killed before it was ready"));
+    this._rejectAll(new WorkerKilledError());
+    if (this._port) {
+      this._wake();
+      if (!wasLinked) this._freeLink();
+      else if (!navigator.locks) setTimeout(() => this._release(), QUARANTINE_MS);
+    }
+  }
+
+  _rejectAll(err) {
+    for (const w of this._waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    for (const s of this._settlers.splice(0)) {
+      clearTimeout(s.timer);
+      s.reject(err);
+    }
+    clearTimeout(this._drainTimer);
+  }
+
+  _fail(err) {
+    if (this.state === "killed" || this.state === "exited" || this.state === "failed") return;
+    this.state = "failed";
+    this._startError = err;
+    this._worker?.terminate();
+    this._readyHooks?.reject(err);
+    this._raise(err);
+    this._rejectAll(err);
+    if (this._port) {
+      this._wake();
+      if (!this._linked) this._freeLink();
+      else if (!navigator.locks) setTimeout(() => this._release(), QUARANTINE_MS);
+    }
+  }
+
+  _corrupt() {
+    this._fail(new ChannelCorruptError());
+  }
+
+  _deadError() {
+    if (this.state === "killed") return new WorkerKilledError();
+    if (this.state === "exited") return new WorkerExitedError();
+    if (this.state === "failed") return this._startError ?? new WorkerError("the worker failed");
+    return new WorkerError(`the worker is ${this.state}`);
+  }
+
+  /** Wakes the page's own waits on this link so they see the new state. */
+  _wake() {
+    const g = this._rt.glue;
+    Atomics.notify(this._i32, g.portSleepWord(this._port) >>> 2);
+    Atomics.notify(this._i32, g.portSettleWord(this._port) >>> 2);
+  }
+
+  /** Learns when the worker's thread is gone (its lock is released), then frees its memory. */
+  _watchDeath() {
+    navigator.locks.request(this._lock, () => {
+      if (this.state === "running" || this.state === "starting") {
+        this._pump();
+        this.state = "exited";
+        this._readyHooks?.reject(new WorkerExitedError("the worker stopped before it was ready"));
+        this._rejectAll(new WorkerExitedError());
+      }
+      this._release();
+    });
+  }
+
+  /** Frees the worker's thread memory and the link, once its thread cannot run any more. */
+  _release() {
+    if (this._thread && this._rt) {
+      const { tls, stack, stackSize } = this._thread;
+      this._thread = null;
+      this._rt.exports.__wbindgen_thread_destroy(tls, stack, stackSize);
+    }
+    this._freeLink();
+  }
+
+  _freeLink() {
+    if (!this._link) return;
+    this._rt.glue.linkFree(this._link);
+    this._link = 0;
+    this._port = 0;
+    liveLinks--;
+  }
+}

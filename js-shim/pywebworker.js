@@ -1,0 +1,7 @@
+// pywebworker for JavaScript: workers that talk through shared-memory rings when the page is
+// cross-origin isolated, and through batched postMessage otherwise.
+export {
+  JsWorker, WorkerMessage, WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, SettleError,
+  ChannelCorruptError, IsolationError, loadRuntime, runtimeStats,
+} from "./jsworker.js";
+export { CodecError, typeName } from "./codec.js";

@@ -1,0 +1,379 @@
+// The worker side of a JsWorker: a module worker that takes the page's init message, attaches
+// its end of the channel (shared rings, or batched postMessage), then runs the user's script.
+//
+// The script sees the familiar worker API, served by the channel instead of native messages:
+// `self.onmessage = fn` / `addEventListener("message", fn)` receive `{data}`, and
+// `self.postMessage(x)` sends. It also gets `send(x)` and, in shared mode, a blocking
+// `recv(timeoutMs)` for code that does not return to the event loop.
+
+import { Encoder, decode } from "./codec.js";
+import {
+  PREFIX, TAG, FLAG_MORE, FLAG_ABORT, TAG_MASK, STATUS, THREAD_STACK, BatchWriter, forEachFrame, describeError,
+} from "./protocol.js";
+
+const nativePost = self.postMessage.bind(self);
+const nativeAddListener = self.addEventListener.bind(self);
+const encoder = new Encoder();
+const SPINS = 1 << 12;
+
+let transport = null; // set once init arrives
+let ready = false;
+let userOnMessage = null;
+let boot = null; // {glue, exports, init} of the shared transport, between init and link
+const userListeners = [];
+
+/** Sends the page a control message. */
+function control(type, fields = {}) {
+  nativePost({ type: PREFIX + type, ...fields });
+}
+
+function reportReady() {
+  if (!ready) {
+    ready = true;
+    control("ready");
+  }
+}
+
+/** Reports an error of the user's code to the page, in order with the messages. */
+function reportError(e) {
+  if (!ready || transport === null) {
+    control("failed", { error: describeError(e) });
+    return;
+  }
+  try {
+    transport.sendBytes(TAG.ERROR, encoder.encode(describeError(e)));
+  } catch (inner) {
+    control("failed", { error: describeError(inner) });
+  }
+}
+
+// ---- What the user's script sees -------------------------------------------------------------
+
+Object.defineProperty(self, "onmessage", {
+  configurable: true,
+  get: () => userOnMessage,
+  set: (fn) => { userOnMessage = typeof fn === "function" ? fn : null; },
+});
+self.addEventListener = function (type, fn, options) {
+  if (type === "message" && typeof fn === "function") userListeners.push(fn);
+  else nativeAddListener(type, fn, options);
+};
+self.removeEventListener = function (type, fn, options) {
+  const i = type === "message" ? userListeners.indexOf(fn) : -1;
+  if (i >= 0) userListeners.splice(i, 1);
+  else EventTarget.prototype.removeEventListener.call(self, type, fn, options);
+};
+
+/** Sends `value` to the page (throws TypeError for a value that cannot be sent). */
+function send(value) {
+  if (transport === null) throw new Error("pywebworker: the channel is not attached yet");
+  transport.sendBytes(TAG.DATA, encoder.encode(value));
+}
+self.postMessage = send;
+self.send = send;
+
+/**
+ * Receives the next message, blocking this worker until one arrives or `timeoutMs` passes
+ * (shared transport only). Returns the value; throws on timeout or when the page closed.
+ */
+self.recv = function recv(timeoutMs) {
+  if (transport === null) throw new Error("pywebworker: the channel is not attached yet");
+  return transport.recv(timeoutMs);
+};
+
+nativeAddListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  reportError(e.reason);
+});
+nativeAddListener("error", (e) => {
+  e.preventDefault();
+  reportError(e.error ?? new Error(e.message));
+});
+
+/** Runs the user's handlers for one message; returns a promise when one of them is async. */
+function dispatch(value) {
+  const event = { type: "message", data: value, target: self };
+  let pending = null;
+  const run = (fn) => {
+    try {
+      const r = fn.call(self, event);
+      if (r && typeof r.then === "function") {
+        const p = Promise.resolve(r).catch(reportError);
+        pending = pending ? Promise.all([pending, p]) : p;
+      }
+    } catch (e) {
+      reportError(e);
+    }
+  };
+  if (userOnMessage) run(userOnMessage);
+  for (const fn of userListeners.slice()) run(fn);
+  return pending;
+}
+
+// ---- Shared transport: rings in the page's wasm memory ----------------------------------------
+
+class SharedTransport {
+  constructor(glue, exports, port) {
+    this.glue = glue;
+    this.memory = exports.memory;
+    this.port = port;
+    this.refresh();
+    this.maxFrame = glue.maxFramePayload(glue.portFreeBytes(port));
+    this.unacked = 0; // messages taken by recv() and not acknowledged yet
+    this.ackTimer = null;
+    this.closed = false;
+  }
+
+  refresh() {
+    this.u8 = new Uint8Array(this.memory.buffer);
+    this.u32 = new Uint32Array(this.memory.buffer);
+  }
+
+  sendBytes(tag, bytes) {
+    const g = this.glue;
+    if (bytes.length <= this.maxFrame) {
+      const ptr = g.portReserve(this.port, bytes.length);
+      if (ptr > 0) {
+        if (ptr + bytes.length > this.u8.length) this.refresh();
+        this.u8.set(bytes, ptr);
+        g.portCommit(this.port, tag, bytes.length, false);
+        return;
+      }
+    }
+    const status = g.portSend(this.port, tag, bytes, undefined);
+    if (status === STATUS.CLOSED) throw new Error("pywebworker: the page closed this worker's channel");
+    if (status === STATUS.CORRUPT) throw new Error("pywebworker: this worker's channel is corrupt (shared memory was overwritten)");
+    if (status < 0) throw new Error(`pywebworker: send failed with status ${status}`);
+  }
+
+  /** Reads one message in place if it is whole in one frame; returns [found, tag, value]. */
+  take() {
+    const g = this.glue;
+    const ptr = g.portPeek(this.port);
+    if (ptr < 0) return this.status(ptr);
+    if (ptr > this.u8.length) this.refresh();
+    const len = this.u32[(ptr >>> 2) - 2];
+    const meta = this.u32[(ptr >>> 2) - 1];
+    if (meta & (FLAG_MORE | FLAG_ABORT)) {
+      const n = g.portTryRecv(this.port);
+      if (n < 0) return this.status(n);
+      const at = g.portMessage(this.port);
+      if (at + n > this.u8.length) this.refresh();
+      return [true, g.portTag(this.port), decode(this.u8, at, n)];
+    }
+    if (ptr + len > this.u8.length) this.refresh();
+    let value;
+    try {
+      value = decode(this.u8, ptr, len);
+    } finally {
+      g.portRelease(this.port);
+    }
+    return [true, meta & TAG_MASK, value];
+  }
+
+  status(code) {
+    if (code === STATUS.EMPTY) return [false];
+    if (code === STATUS.CLOSED) {
+      this.closed = true;
+      return [false];
+    }
+    throw new Error(`pywebworker: this worker's channel is unusable (status ${code}: shared memory is corrupt)`);
+  }
+
+  /** Handles every message waiting; returns how many. */
+  drain() {
+    let handled = 0;
+    for (;;) {
+      const [found, , value] = this.take();
+      if (!found) break;
+      const pending = dispatch(value);
+      if (pending) pending.then(() => this.glue.portAck(this.port, 1));
+      else handled++;
+    }
+    if (handled) this.glue.portAck(this.port, handled);
+    return handled;
+  }
+
+  /** The receive loop for handler-style scripts: drain, spin a little, then sleep without blocking. */
+  async run() {
+    const g = this.glue;
+    while (!this.closed) {
+      try {
+        if (this.drain() > 0) continue;
+      } catch (e) {
+        reportError(e);
+        return;
+      }
+      if (this.closed) break;
+      // A short spin keeps round trips fast; then sleep until the page rings.
+      let spins = SPINS;
+      while (spins-- > 0 && g.portPeek(this.port) === STATUS.EMPTY);
+      if (spins >= 0) continue;
+      const seen = g.portBeginSleep(this.port);
+      if (seen === undefined) continue;
+      try {
+        const i32 = new Int32Array(this.memory.buffer);
+        const r = Atomics.waitAsync(i32, g.portSleepWord(this.port) >>> 2, seen);
+        if (r.async) await r.value;
+      } finally {
+        g.portEndSleep(this.port);
+      }
+    }
+  }
+
+  recv(timeoutMs) {
+    reportReady();
+    this.ackTaken();
+    const n = this.glue.portRecv(this.port, timeoutMs ?? undefined);
+    if (n === STATUS.TIMEOUT) throw new Error(`pywebworker: recv timed out after ${timeoutMs} ms`);
+    if (n === STATUS.CLOSED) throw new Error("pywebworker: the page closed this worker's channel");
+    if (n < 0) throw new Error(`pywebworker: recv failed with status ${n} (shared memory is corrupt)`);
+    const at = this.glue.portMessage(this.port);
+    if (at + n > this.u8.length) this.refresh();
+    const value = decode(this.u8, at, n);
+    // Counted as handled when the script asks for the next one or returns to the event loop.
+    this.unacked++;
+    this.ackTimer ??= setTimeout(() => this.ackTaken(), 0);
+    return value;
+  }
+
+  ackTaken() {
+    if (this.unacked) this.glue.portAck(this.port, this.unacked);
+    this.unacked = 0;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+  }
+}
+
+// ---- postMessage transport: the same frames, batched ------------------------------------------
+
+class PostTransport {
+  constructor() {
+    this.out = new BatchWriter();
+    this.handled = 0;
+    this.reported = 0;
+    this.scheduled = false;
+  }
+
+  sendBytes(tag, bytes) {
+    this.out.append(tag, bytes);
+    this.schedule();
+  }
+
+  schedule() {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  flush() {
+    this.scheduled = false;
+    if (this.out.empty && this.handled === this.reported) return;
+    const frames = this.out.empty ? null : this.out.take();
+    this.reported = this.handled;
+    nativePost({ type: PREFIX + "batch", frames, handled: this.handled }, frames ? [frames] : []);
+  }
+
+  onBatch(frames) {
+    forEachFrame(frames, (tag, u8, at, len) => {
+      const pending = dispatch(decode(u8, at, len));
+      if (pending) {
+        pending.then(() => {
+          this.handled++;
+          this.schedule();
+        });
+      } else {
+        this.handled++;
+      }
+    });
+    this.flush();
+  }
+
+  recv() {
+    throw new Error(
+      "pywebworker: a blocking recv() needs the shared transport, and this page is not cross-origin isolated " +
+        "(it uses postMessage). Use self.onmessage, or serve the page with COOP/COEP headers (see server-headers/).",
+    );
+  }
+}
+
+// ---- Start-up ---------------------------------------------------------------------------------
+
+async function loadScript({ source, url, type, name }) {
+  if (url !== undefined) {
+    let response;
+    try {
+      response = await fetch(url);
+    } catch (e) {
+      throw new Error(`could not fetch the worker script ${url}: ${e.message}`);
+    }
+    if (!response.ok) {
+      throw new Error(`the worker script URL ${url} answered ${response.status} ${response.statusText}`.trimEnd());
+    }
+    if (type === "module") return import(url);
+    source = await response.text();
+  }
+  if (type === "module") {
+    const blob = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    try {
+      return await import(blob);
+    } finally {
+      URL.revokeObjectURL(blob);
+    }
+  }
+  // A classic script, evaluated in the global scope as a worker's own script would be.
+  (0, eval)(`${source}\n//# sourceURL=${url ?? name}`);
+}
+
+function holdLock(name) {
+  if (!name || !self.navigator?.locks) return Promise.resolve(false);
+  return new Promise((granted) => {
+    navigator.locks.request(name, () => {
+      granted(true);
+      return new Promise(() => {}); // held until this worker ends
+    });
+  });
+}
+
+self.onmessage = null;
+nativeAddListener("message", async function onInit({ data }) {
+  if (!data || typeof data.type !== "string" || !data.type.startsWith(PREFIX)) return;
+  if (data.type === PREFIX + "batch") {
+    transport.onBatch(data.frames);
+    return;
+  }
+  if (data.type === PREFIX + "link") {
+    transport = new SharedTransport(boot.glue, boot.exports, data.port);
+    await start(boot.init);
+    return;
+  }
+  if (data.type !== PREFIX + "init") return;
+  const init = data;
+  const locked = await holdLock(init.lock);
+  if (init.transport === "shared") {
+    try {
+      const glue = await import(init.glueUrl);
+      const exports = await glue.default({ module_or_path: init.module, memory: init.memory, thread_stack_size: THREAD_STACK });
+      glue.setCanBlock(true);
+      boot = { glue, exports, init };
+      control("thread", { locked, tls: exports.__tls_base.value, stack: exports.__stack_alloc.value, stackSize: THREAD_STACK });
+    } catch (e) {
+      control("failed", { error: describeError(e) });
+    }
+    return;
+  }
+  control("thread", { locked });
+  transport = new PostTransport();
+  await start(init);
+});
+
+async function start(init) {
+  try {
+    await loadScript(init.script);
+  } catch (e) {
+    control("failed", { error: describeError(e) });
+    return;
+  }
+  reportReady();
+  if (transport instanceof SharedTransport) transport.run();
+}
