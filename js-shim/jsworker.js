@@ -372,14 +372,14 @@ export class JsWorker {
     const g = this._rt.glue;
     for (;;) {
       const ptr = g.portPeek(this._port);
-      if (ptr < 0) {
+      if (ptr < 0 && ptr !== STATUS.PARTIAL) {
         if (ptr === STATUS.EMPTY || ptr === STATUS.CLOSED) return;
         this._corrupt();
         return;
       }
       if (ptr > this._u8.length) this._views();
-      const len = this._u32[(ptr >>> 2) - 2];
-      const meta = this._u32[(ptr >>> 2) - 1];
+      const len = ptr > 0 ? this._u32[(ptr >>> 2) - 2] : 0;
+      const meta = ptr > 0 ? this._u32[(ptr >>> 2) - 1] : FLAG_MORE;
       let tag, value;
       try {
         if (meta & (FLAG_MORE | FLAG_ABORT)) {

@@ -12,7 +12,7 @@ export const FLAG_ABORT = 1 << 18;
 export const TAG_MASK = 0xffff;
 
 /** Status codes returned by the wasm calls (src/transport/shared.rs). */
-export const STATUS = { EMPTY: -1, FULL: -1, CLOSED: -2, CORRUPT: -3, TOO_LARGE: -4, TIMEOUT: -5, WOULD_BLOCK: -6 };
+export const STATUS = { EMPTY: -1, FULL: -1, CLOSED: -2, CORRUPT: -3, TOO_LARGE: -4, TIMEOUT: -5, WOULD_BLOCK: -6, PARTIAL: -7 };
 
 /** Bytes per ring in a worker's link. */
 export const LINK_CAPACITY = 1 << 18;

@@ -150,10 +150,10 @@ class SharedTransport {
   take() {
     const g = this.glue;
     const ptr = g.portPeek(this.port);
-    if (ptr < 0) return this.status(ptr);
+    if (ptr < 0 && ptr !== STATUS.PARTIAL) return this.status(ptr);
     if (ptr > this.u8.length) this.refresh();
-    const len = this.u32[(ptr >>> 2) - 2];
-    const meta = this.u32[(ptr >>> 2) - 1];
+    const len = ptr > 0 ? this.u32[(ptr >>> 2) - 2] : 0;
+    const meta = ptr > 0 ? this.u32[(ptr >>> 2) - 1] : FLAG_MORE;
     if (meta & (FLAG_MORE | FLAG_ABORT)) {
       const n = g.portTryRecv(this.port);
       if (n < 0) return this.status(n);
@@ -207,7 +207,7 @@ class SharedTransport {
       if (this.closed) break;
       // A short spin keeps round trips fast; then sleep until the page rings.
       let spins = SPINS;
-      while (spins-- > 0 && g.portPeek(this.port) === STATUS.EMPTY);
+      while (spins-- > 0 && !g.portHasData(this.port));
       if (spins >= 0) continue;
       const seen = g.portBeginSleep(this.port);
       if (seen === undefined) continue;

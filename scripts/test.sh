@@ -39,7 +39,7 @@ count_cargo "$log/miri.log"
 
 stage wasm bash scripts/build-wasm.sh
 if [ -f target/pkg/pywebworker_bg.wasm ] && [[ ! " ${broken[*]} " =~ " wasm " ]]; then
-  stage browser node --test --test-concurrency=1 tests/browser/
+  stage browser node --test --test-concurrency=1 tests/js/ tests/browser/
   p=$(grep -Eo '^# pass [0-9]+' "$log/browser.log" | awk '{print $3}'); passed=$((passed + ${p:-0}))
   f=$(grep -Eo '^# fail [0-9]+' "$log/browser.log" | awk '{print $3}'); failed=$((failed + ${f:-0}))
 fi

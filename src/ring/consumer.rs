@@ -92,6 +92,12 @@ impl Consumer {
         Ok(Frame { consumer: self, len, meta })
     }
 
+    /// Whether fragments of a message were read by [`try_recv`](Self::try_recv) and its last one
+    /// was not yet: the next frames belong to it, so read them with `try_recv`, not `peek`.
+    pub fn has_partial(&self) -> bool {
+        self.partial_tag.is_some()
+    }
+
     /// Like [`peek`](Self::peek) without borrowing the consumer, for callers across an FFI
     /// boundary: returns the payload's address, length and the frame's tag and flags (`MORE` is
     /// bit 16, `ABORT` bit 18). Read the payload, then call [`release_peeked`](Self::release_peeked).

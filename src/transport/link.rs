@@ -78,13 +78,24 @@ pub fn port_free_bytes(p: u32) -> u32 {
 }
 
 /// Peeks the next incoming frame in place: its payload's address (the frame's length and
-/// tag/flags are the two `u32` just before it), or a negative status.
+/// tag/flags are the two `u32` just before it), or a negative status: PARTIAL while a message
+/// that arrives in parts is half read (finish it with `portTryRecv`).
 #[wasm_bindgen(js_name = portPeek)]
 pub fn port_peek(p: u32) -> i32 {
-    match port(p).endpoint.consumer().peek_detached() {
+    let rx = port(p).endpoint.consumer();
+    if rx.has_partial() {
+        return status::PARTIAL;
+    }
+    match rx.peek_detached() {
         Ok((ptr, _, _)) => ptr.as_ptr() as usize as i32,
         Err(e) => recv_status(e),
     }
+}
+
+/// Whether a frame not read yet may be waiting (one atomic load).
+#[wasm_bindgen(js_name = portHasData)]
+pub fn port_has_data(p: u32) -> bool {
+    port(p).endpoint.consumer().has_data()
 }
 
 /// Releases the peeked frame.
