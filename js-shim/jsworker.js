@@ -185,7 +185,8 @@ export class JsWorker {
     this._linked = false; // the worker was given its end of the link
     this._thread = null; // {tls, stack, stackSize} of the worker's wasm thread
     this._outQueue = []; // messages waiting for room in the ring: {bytes, at}
-    this._drainTimer = null;
+    this._outHead = 0; // index of the first one not written yet
+    this._draining = false;
     // Post mode.
     this._batch = new BatchWriter();
     this._flushScheduled = false;
@@ -288,10 +289,14 @@ export class JsWorker {
     this._sent++;
     if (this.transport === "post") {
       this._batch.append(TAG.DATA, bytes);
-      if (this.state === "running") this._scheduleFlush();
+      if (this.state === "running") {
+        if (this._batch.full) this._flushBatch();
+        else this._scheduleFlush();
+      }
       return;
     }
-    if (this._port && this._outQueue.length === 0 && this._writeWhole(bytes)) return;
+    // Order is kept: a message goes straight to the ring only when nothing is queued before it.
+    if (this._port && (this._outQueue.length === this._outHead || this._drainOut()) && this._writeWhole(bytes)) return;
     this._outQueue.push({ bytes: bytes.slice(), at: 0 });
     this._scheduleDrain();
   }
@@ -317,10 +322,10 @@ export class JsWorker {
 
   /** Writes queued messages (in parts when large) while there is room; true when all went. */
   _drainOut() {
-    if (!this._port || this.state === "killed") return this._outQueue.length === 0;
+    if (!this._port || this.state === "killed") return this._outQueue.length === this._outHead;
     const g = this._rt.glue;
-    while (this._outQueue.length) {
-      const item = this._outQueue[0];
+    while (this._outHead < this._outQueue.length) {
+      const item = this._outQueue[this._outHead];
       while (item.at < item.bytes.length || item.bytes.length === 0) {
         const n = Math.min(this._maxFrame, item.bytes.length - item.at);
         const ptr = g.portReserve(this._port, n);
@@ -336,19 +341,45 @@ export class JsWorker {
         g.portCommit(this._port, TAG.DATA, n, more);
         if (!more) break;
       }
-      this._outQueue.shift();
+      this._outQueue[this._outHead++] = undefined;
     }
+    this._outQueue.length = 0;
+    this._outHead = 0;
     g.portFlush(this._port);
     return true;
   }
 
-  _scheduleDrain(delay = 0) {
-    if (this._drainTimer !== null) return;
-    this._drainTimer = setTimeout(() => {
-      this._drainTimer = null;
-      if (this.state === "killed" || this.state === "exited" || this.state === "failed") return;
-      if (!this._drainOut()) this._scheduleDrain(Math.min(10, delay + 1));
-    }, delay);
+  /** Writes the queued messages as room appears, waiting for it without blocking the page. */
+  _scheduleDrain() {
+    if (this._draining) return;
+    this._draining = true;
+    queueMicrotask(async () => {
+      const g = this._rt?.glue;
+      try {
+        while (this._port && this._outHead < this._outQueue.length && !this._dead()) {
+          if (this._drainOut()) break;
+          const item = this._outQueue[this._outHead];
+          const need = 8 + Math.min(this._maxFrame, item.bytes.length - item.at) + 8;
+          const seen = g.portBeginSpace(this._port, need);
+          if (seen === undefined) continue;
+          try {
+            if (this._i32.buffer !== this._rt.memory.buffer) this._views();
+            const r = Atomics.waitAsync(this._i32, g.portSpaceWord(this._port) >>> 2, seen, 100);
+            if (r.async) await r.value;
+          } finally {
+            if (this._port) g.portEndSpace(this._port);
+          }
+        }
+      } catch (e) {
+        this._raise(e);
+      } finally {
+        this._draining = false;
+      }
+    });
+  }
+
+  _dead() {
+    return this.state === "killed" || this.state === "exited" || this.state === "failed";
   }
 
   _scheduleFlush() {
@@ -360,8 +391,8 @@ export class JsWorker {
   _flushBatch() {
     this._flushScheduled = false;
     if (this._batch.empty || this.state !== "running") return;
-    const frames = this._batch.take();
-    this._worker.postMessage({ type: PREFIX + "batch", frames }, [frames]);
+    const [frames, transfer] = this._batch.take();
+    this._worker.postMessage({ type: PREFIX + "batch", frames }, transfer);
   }
 
   // ---- Receiving ------------------------------------------------------------------------------
@@ -671,7 +702,6 @@ export class JsWorker {
       clearTimeout(s.timer);
       s.reject(err);
     }
-    clearTimeout(this._drainTimer);
   }
 
   _fail(err) {
@@ -705,6 +735,7 @@ export class JsWorker {
     const g = this._rt.glue;
     Atomics.notify(this._i32, g.portSleepWord(this._port) >>> 2);
     Atomics.notify(this._i32, g.portSettleWord(this._port) >>> 2);
+    Atomics.notify(this._i32, g.portSpaceWord(this._port) >>> 2);
   }
 
   /** Learns when the worker's thread is gone (its lock is released), then frees its memory. */

@@ -14,6 +14,11 @@ export const TAG_MASK = 0xffff;
 /** Status codes returned by the wasm calls (src/transport/shared.rs). */
 export const STATUS = { EMPTY: -1, FULL: -1, CLOSED: -2, CORRUPT: -3, TOO_LARGE: -4, TIMEOUT: -5, WOULD_BLOCK: -6, PARTIAL: -7 };
 
+/** A postMessage batch is sent at once when it reaches this size, else at the end of the task. */
+export const BATCH_FLUSH_BYTES = 1 << 20;
+/** Smaller batches are copied out of a reused buffer; larger ones are transferred. */
+export const SMALL_BATCH_BYTES = 1 << 16;
+
 /** Bytes per ring in a worker's link. */
 export const LINK_CAPACITY = 1 << 18;
 
@@ -26,11 +31,9 @@ export const THREAD_STACK = 1 << 17;
  */
 export class BatchWriter {
   constructor() {
-    this.reset();
-  }
-
-  reset() {
-    this.buf = null;
+    this.buf = new ArrayBuffer(4096);
+    this.u8 = new Uint8Array(this.buf);
+    this.dv = new DataView(this.buf);
     this.at = 0;
   }
 
@@ -38,27 +41,43 @@ export class BatchWriter {
     return this.at === 0;
   }
 
+  /** Whether the batch is big enough to send now rather than wait for the end of the task. */
+  get full() {
+    return this.at >= BATCH_FLUSH_BYTES;
+  }
+
   append(tag, bytes) {
     const size = 8 + ((bytes.length + 7) & ~7);
-    if (this.buf === null) {
-      this.buf = new ArrayBuffer(Math.max(4096, size));
-    } else if (this.at + size > this.buf.byteLength) {
-      const next = new ArrayBuffer(Math.max(this.buf.byteLength * 2, this.at + size));
-      new Uint8Array(next).set(new Uint8Array(this.buf, 0, this.at));
-      this.buf = next;
-    }
-    const dv = new DataView(this.buf);
-    dv.setUint32(this.at, bytes.length, true);
-    dv.setUint32(this.at + 4, tag, true);
-    new Uint8Array(this.buf).set(bytes, this.at + 8);
+    if (this.at + size > this.buf.byteLength) this.grow(this.at + size);
+    this.dv.setUint32(this.at, bytes.length, true);
+    this.dv.setUint32(this.at + 4, tag, true);
+    this.u8.set(bytes, this.at + 8);
     this.at += size;
   }
 
-  /** Takes the frames written so far (a trimmed ArrayBuffer to transfer) and starts afresh. */
+  grow(need) {
+    const next = new ArrayBuffer(Math.max(this.buf.byteLength * 2, need));
+    new Uint8Array(next).set(this.u8.subarray(0, this.at));
+    this.buf = next;
+    this.u8 = new Uint8Array(next);
+    this.dv = new DataView(next);
+  }
+
+  /**
+   * Takes the frames written so far: `[buffer, transferList]`. A small batch is copied (and this
+   * buffer reused); a large one is handed over whole, to be transferred without a copy.
+   */
   take() {
-    const out = this.buf.byteLength === this.at ? this.buf : this.buf.slice(0, this.at);
-    this.reset();
-    return out;
+    const n = this.at;
+    this.at = 0;
+    if (n < SMALL_BATCH_BYTES) return [this.buf.slice(0, n), []];
+    const out = n === this.buf.byteLength ? this.buf : this.buf.slice(0, n);
+    if (out === this.buf) {
+      this.buf = new ArrayBuffer(4096);
+      this.u8 = new Uint8Array(this.buf);
+      this.dv = new DataView(this.buf);
+    }
+    return [out, [out]];
   }
 }
 

@@ -257,7 +257,8 @@ class PostTransport {
 
   sendBytes(tag, bytes) {
     this.out.append(tag, bytes);
-    this.schedule();
+    if (this.out.full) this.flush();
+    else this.schedule();
   }
 
   schedule() {
@@ -269,9 +270,9 @@ class PostTransport {
   flush() {
     this.scheduled = false;
     if (this.out.empty && this.handled === this.reported) return;
-    const frames = this.out.empty ? null : this.out.take();
+    const [frames, transfer] = this.out.empty ? [null, []] : this.out.take();
     this.reported = this.handled;
-    nativePost({ type: PREFIX + "batch", frames, handled: this.handled }, frames ? [frames] : []);
+    nativePost({ type: PREFIX + "batch", frames, handled: this.handled }, transfer);
   }
 
   onBatch(frames) {

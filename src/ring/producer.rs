@@ -82,6 +82,22 @@ impl Producer {
         self.ring.capacity - self.tail.wrapping_sub(self.head_cache)
     }
 
+    /// Whether `need` bytes are free now (reads the consumer's position afresh if needed), or
+    /// the ring cannot be written any more (closed or corrupt): then waiting would not help.
+    pub fn has_room_or_done(&mut self, need: u32) -> bool {
+        if self.free_bytes() >= need.min(self.ring.capacity) {
+            return true;
+        }
+        self.reload_head().is_err() || self.free_bytes() >= need.min(self.ring.capacity) || self.is_closed()
+    }
+
+    /// The doorbell the consumer rings when it frees room (for waiting asynchronously on the
+    /// page: announce, check [`has_room_or_done`](Self::has_room_or_done), wait on its sequence
+    /// word, retire).
+    pub fn space_bell(&self) -> &Doorbell {
+        &self.ring.header().space_bell
+    }
+
     /// Whether the consumer closed its end.
     pub fn is_closed(&self) -> bool {
         self.ring.closed_bits() & CONSUMER_CLOSED != 0

@@ -71,6 +71,32 @@ pub fn port_send(p: u32, tag: u16, bytes: &[u8], timeout_ms: Option<f64>) -> i32
     port(p).endpoint.send(tag, bytes, timeout_ns(timeout_ms)).map_or_else(send_status, |()| 0)
 }
 
+/// Begins an asynchronous wait for room: the value for `Atomics.waitAsync` on the word at
+/// `portSpaceWord`, or `undefined` when `need` bytes are free (or the ring is closed: the next
+/// write reports it). Pair with `portEndSpace`.
+#[wasm_bindgen(js_name = portBeginSpace)]
+pub fn port_begin_space(p: u32, need: u32) -> Option<i32> {
+    let tx = port(p).endpoint.producer();
+    let seen = tx.space_bell().announce();
+    if tx.has_room_or_done(need) {
+        tx.space_bell().retire();
+        return None;
+    }
+    Some(seen as i32)
+}
+
+/// Ends a wait begun with `portBeginSpace`.
+#[wasm_bindgen(js_name = portEndSpace)]
+pub fn port_end_space(p: u32) {
+    port(p).endpoint.producer().space_bell().retire();
+}
+
+/// Address of the word to wait on for room.
+#[wasm_bindgen(js_name = portSpaceWord)]
+pub fn port_space_word(p: u32) -> u32 {
+    port(p).endpoint.producer().space_bell().seq_word().as_ptr() as usize as u32
+}
+
 /// Free bytes in the outgoing ring (may be stale).
 #[wasm_bindgen(js_name = portFreeBytes)]
 pub fn port_free_bytes(p: u32) -> u32 {
