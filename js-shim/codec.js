@@ -23,6 +23,10 @@ export const BYTE_KINDS = [
   "bytes", "bytearray", "memoryview",
 ];
 const KIND_OF = new Map(BYTE_KINDS.map((name, kind) => [name, kind]));
+/** Kind by constructor, for the typed arrays and views this runtime has. */
+const KIND_OF_CTOR = new Map(
+  BYTE_KINDS.map((name, kind) => [globalThis[name], kind]).filter(([ctor]) => typeof ctor === "function"),
+);
 
 const WHAT_FITS = "a message may hold strings, numbers, bigints, booleans, null, undefined, ArrayBuffers, " +
   "typed arrays and DataViews, arrays, and plain objects of these";
@@ -59,9 +63,15 @@ export class Encoder {
 
   /** Encodes `value`; returns a view of the bytes, valid until the next call. */
   encode(value) {
+    const n = this.encodeLength(value); // first: encoding may replace this.u8 with a larger buffer
+    return this.u8.subarray(0, n);
+  }
+
+  /** Encodes `value` into `this.u8` and returns its length (no view allocated). */
+  encodeLength(value) {
     this.at = 0;
     this.value(value, 0, "");
-    return this.u8.subarray(0, this.at);
+    return this.at;
   }
 
   room(n) {
@@ -189,16 +199,22 @@ export class Encoder {
   }
 
   bytes(v, path) {
-    const name = ArrayBuffer.isView(v) ? typeName(v) : "ArrayBuffer";
-    const kind = KIND_OF.get(name);
-    if (kind === undefined) throw unsendable(v, path);
-    const src = ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(v);
-    this.room(6 + src.length);
-    this.u8[this.at++] = T.BYTES;
-    this.u8[this.at++] = kind;
-    this.u32(src.length);
-    this.u8.set(src, this.at);
-    this.at += src.length;
+    const view = ArrayBuffer.isView(v);
+    const kind = view ? KIND_OF_CTOR.get(v.constructor) : KIND_OF.get("ArrayBuffer");
+    if (kind === undefined || (!view && !(v instanceof ArrayBuffer))) throw unsendable(v, path);
+    const n = v.byteLength;
+    this.room(6 + n);
+    this.u8[this.at] = T.BYTES;
+    this.u8[this.at + 1] = kind;
+    this.dv.setUint32(this.at + 2, n, true);
+    this.at += 6;
+    if (kind === 1 && n <= 64) {
+      // Small Uint8Arrays: a loop is cheaper than a temporary view.
+      for (let i = 0; i < n; i++) this.u8[this.at + i] = v[i];
+    } else {
+      this.u8.set(view ? new Uint8Array(v.buffer, v.byteOffset, n) : new Uint8Array(v), this.at);
+    }
+    this.at += n;
   }
 }
 
@@ -216,20 +232,38 @@ export class CodecError extends Error {
 
 let scratch = new Uint8Array(256);
 
+let cachedView = null;
+
+/** A DataView of the whole buffer under `u8`, kept while the same buffer is decoded from. */
+function dataViewOf(u8) {
+  if (cachedView === null || cachedView.buffer !== u8.buffer || cachedView.byteLength !== u8.buffer.byteLength) {
+    cachedView = new DataView(u8.buffer);
+  }
+  return cachedView;
+}
+
 /** Decodes one value from `len` bytes at `at` in `u8` (any buffer, shared or not). */
 export function decode(u8, at, len) {
-  const d = new Decoder(u8, at, at + len);
+  const d = decoder;
+  if (u8.byteOffset !== 0) {
+    at += u8.byteOffset;
+    u8 = new Uint8Array(u8.buffer);
+  }
+  d.u8 = u8;
+  d.dv = dataViewOf(u8);
+  d.at = at;
+  d.end = at + len;
   const v = d.value(0);
   if (d.at !== at + len) throw new CodecError(`message has ${at + len - d.at} bytes after its value`);
   return v;
 }
 
 class Decoder {
-  constructor(u8, at, end) {
-    this.u8 = u8;
-    this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
-    this.at = at;
-    this.end = end;
+  constructor() {
+    this.u8 = null;
+    this.dv = null;
+    this.at = 0;
+    this.end = 0;
   }
 
   need(n) {
@@ -296,10 +330,16 @@ class Decoder {
         const kind = this.u8[this.at++];
         const n = this.u32();
         this.need(n);
-        const copy = new ArrayBuffer(n);
-        new Uint8Array(copy).set(this.u8.subarray(this.at, this.at + n));
+        if (kind === 1 && n <= 64) {
+          // Small Uint8Arrays live on the JavaScript heap: cheaper than a buffer of their own.
+          const out = new Uint8Array(n);
+          for (let i = 0; i < n; i++) out[i] = this.u8[this.at + i];
+          this.at += n;
+          return out;
+        }
+        const copy = this.u8.slice(this.at, this.at + n).buffer;
         this.at += n;
-        return view(kind, copy);
+        return kind === 1 ? new Uint8Array(copy) : view(kind, copy);
       }
       case T.LIST: {
         if (depth > MAX_DEPTH) throw new CodecError("message nests too deep");
@@ -348,3 +388,5 @@ function view(kind, buffer) {
   }
   return new Ctor(buffer);
 }
+
+const decoder = new Decoder();

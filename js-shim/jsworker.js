@@ -285,8 +285,23 @@ export class JsWorker {
   /** Sends `value` to the worker. Throws TypeError (before sending anything) for a value that cannot be sent. */
   send(value) {
     if (this.state === "killed" || this.state === "exited" || this.state === "failed") throw this._deadError();
-    const bytes = this._encoder.encode(value);
+    const enc = this._encoder;
+    const n = enc.encodeLength(value);
     this._sent++;
+    // Order is kept: a message goes straight to the ring only when nothing is queued before it.
+    if (this._port && n <= this._maxFrame && (this._outQueue.length === this._outHead || this._drainOut())) {
+      const ptr = this._rt.glue.portReserve(this._port, n);
+      if (ptr > 0) {
+        if (ptr + n > this._u8.length) this._views();
+        const mem = this._u8, src = enc.u8;
+        if (n <= 64) for (let i = 0; i < n; i++) mem[ptr + i] = src[i];
+        else mem.set(src.subarray(0, n), ptr);
+        this._rt.glue.portCommit(this._port, TAG.DATA, n, false);
+        return;
+      }
+      if (ptr !== STATUS.FULL) throw this._statusError(ptr);
+    }
+    const bytes = enc.u8.subarray(0, n);
     if (this.transport === "post") {
       this._batch.append(TAG.DATA, bytes);
       if (this.state === "running") {
@@ -295,8 +310,6 @@ export class JsWorker {
       }
       return;
     }
-    // Order is kept: a message goes straight to the ring only when nothing is queued before it.
-    if (this._port && (this._outQueue.length === this._outHead || this._drainOut()) && this._writeWhole(bytes)) return;
     this._outQueue.push({ bytes: bytes.slice(), at: 0 });
     this._scheduleDrain();
   }
@@ -304,20 +317,6 @@ export class JsWorker {
   /** The seed's name for `send`. */
   send_message(value) {
     this.send(value);
-  }
-
-  _writeWhole(bytes) {
-    if (bytes.length > this._maxFrame) return false;
-    const g = this._rt.glue;
-    const ptr = g.portReserve(this._port, bytes.length);
-    if (ptr < 0) {
-      if (ptr === STATUS.FULL) return false;
-      throw this._statusError(ptr);
-    }
-    if (ptr + bytes.length > this._u8.length) this._views();
-    this._u8.set(bytes, ptr);
-    g.portCommit(this._port, TAG.DATA, bytes.length, false);
-    return true;
   }
 
   /** Writes queued messages (in parts when large) while there is room; true when all went. */
@@ -717,6 +716,16 @@ export class JsWorker {
       if (!this._linked) this._freeLink();
       else if (!navigator.locks) setTimeout(() => this._release(), QUARANTINE_MS);
     }
+  }
+
+  /** The error for a failed ring write (CORRUPT also ends this worker). */
+  _statusError(code) {
+    if (code === STATUS.CORRUPT) {
+      this._corrupt();
+      return new ChannelCorruptError();
+    }
+    if (code === STATUS.CLOSED) return new WorkerExitedError("the worker closed its channel: it receives nothing more");
+    return new WorkerError(`writing to the worker's channel failed with status ${code}`);
   }
 
   _corrupt() {

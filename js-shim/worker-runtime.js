@@ -93,21 +93,25 @@ nativeAddListener("error", (e) => {
 /** Runs the user's handlers for one message; returns a promise when one of them is async. */
 function dispatch(value) {
   const event = { type: "message", data: value, target: self };
-  let pending = null;
-  const run = (fn) => {
-    try {
-      const r = fn.call(self, event);
-      if (r && typeof r.then === "function") {
-        const p = Promise.resolve(r).catch(reportError);
-        pending = pending ? Promise.all([pending, p]) : p;
-      }
-    } catch (e) {
-      reportError(e);
+  let pending = userOnMessage ? runHandler(userOnMessage, event) : null;
+  if (userListeners.length) {
+    for (const fn of userListeners.slice()) {
+      const p = runHandler(fn, event);
+      if (p) pending = pending ? Promise.all([pending, p]) : p;
     }
-  };
-  if (userOnMessage) run(userOnMessage);
-  for (const fn of userListeners.slice()) run(fn);
+  }
   return pending;
+}
+
+/** Calls one handler; reports what it throws; returns a promise if it is async. */
+function runHandler(fn, event) {
+  try {
+    const r = fn.call(self, event);
+    if (r && typeof r.then === "function") return Promise.resolve(r).catch(reportError);
+  } catch (e) {
+    reportError(e);
+  }
+  return null;
 }
 
 // ---- Shared transport: rings in the page's wasm memory ----------------------------------------
@@ -146,7 +150,7 @@ class SharedTransport {
     if (status < 0) throw new Error(`pywebworker: send failed with status ${status}`);
   }
 
-  /** Reads one message in place if it is whole in one frame; returns [found, tag, value]. */
+  /** Reads the next whole message into `this.tag` / `this.value`; false when none is waiting. */
   take() {
     const g = this.glue;
     const ptr = g.portPeek(this.port);
@@ -159,23 +163,25 @@ class SharedTransport {
       if (n < 0) return this.status(n);
       const at = g.portMessage(this.port);
       if (at + n > this.u8.length) this.refresh();
-      return [true, g.portTag(this.port), decode(this.u8, at, n)];
+      this.tag = g.portTag(this.port);
+      this.value = decode(this.u8, at, n);
+      return true;
     }
     if (ptr + len > this.u8.length) this.refresh();
-    let value;
     try {
-      value = decode(this.u8, ptr, len);
+      this.value = decode(this.u8, ptr, len);
     } finally {
       g.portRelease(this.port);
     }
-    return [true, meta & TAG_MASK, value];
+    this.tag = meta & TAG_MASK;
+    return true;
   }
 
   status(code) {
-    if (code === STATUS.EMPTY) return [false];
+    if (code === STATUS.EMPTY) return false;
     if (code === STATUS.CLOSED) {
       this.closed = true;
-      return [false];
+      return false;
     }
     throw new Error(`pywebworker: this worker's channel is unusable (status ${code}: shared memory is corrupt)`);
   }
@@ -183,10 +189,9 @@ class SharedTransport {
   /** Handles every message waiting; returns how many. */
   drain() {
     let handled = 0;
-    for (;;) {
-      const [found, , value] = this.take();
-      if (!found) break;
-      const pending = dispatch(value);
+    while (this.take()) {
+      const pending = dispatch(this.value);
+      this.value = undefined;
       if (pending) pending.then(() => this.glue.portAck(this.port, 1));
       else handled++;
     }

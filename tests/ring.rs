@@ -297,3 +297,27 @@ fn bad_capacities_are_refused_with_a_clear_error() {
         assert!(e.to_string().contains("power of two"), "{e}");
     }
 }
+
+#[test]
+fn lazy_release_shows_room_in_batches_and_when_empty() {
+    // 8 KiB: an eighth of the ring is 64 frames, so the frame count decides.
+    let (mut tx, mut rx) = pywebworker::ring::ring(8192).unwrap();
+    for i in 0..40u8 {
+        tx.try_send(1, &[i]).unwrap();
+    }
+    let free = tx.free_bytes();
+    for i in 0..31u8 {
+        let (p, len, _) = rx.peek_detached().unwrap();
+        // SAFETY: the peeked payload is `len` readable bytes until released.
+        assert_eq!(unsafe { std::slice::from_raw_parts(p.as_ptr(), len as usize) }, [i]);
+        assert!(rx.release_peeked_lazily());
+    }
+    assert!(!tx.has_room_or_done(free + 16), "31 lazy releases are not shown yet");
+    rx.peek_detached().unwrap();
+    rx.release_peeked_lazily();
+    assert!(tx.has_room_or_done(free + 32 * 16), "the 32nd shows all of them");
+    while rx.peek_detached().is_ok() {
+        rx.release_peeked_lazily();
+    }
+    assert!(tx.has_room_or_done(8192), "finding the ring empty shows the rest");
+}

@@ -1,6 +1,6 @@
 use super::{
     check_frame, frame_size, AttachError, RecvError, RingRef, Side, FLAG_ABORT, FLAG_MORE, FLAG_WRAP, FRAME_ALIGN,
-    FRAME_HEADER, PRODUCER_CLOSED, TAG_MASK,
+    FRAME_HEADER, LAZY_RELEASE_FRAMES, PRODUCER_CLOSED, TAG_MASK,
 };
 use crate::primitive::Ordering;
 use crate::wait::{Doorbell, Platform, Wait};
@@ -28,6 +28,10 @@ pub struct Consumer {
     partial_tag: Option<u16>,
     /// Length of a frame returned by `peek_detached` and not released yet.
     peeked: Option<u32>,
+    /// Frames released lazily whose room the producer has not been shown yet.
+    unpublished: u32,
+    /// Bytes of those frames.
+    unpublished_bytes: u32,
     corrupt: bool,
 }
 
@@ -57,6 +61,8 @@ impl Consumer {
             partial: Vec::new(),
             partial_tag: None,
             peeked: None,
+            unpublished: 0,
+            unpublished_bytes: 0,
             corrupt: false,
         })
     }
@@ -121,6 +127,36 @@ impl Consumer {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Releases the frame returned by [`peek_detached`](Self::peek_detached) like
+    /// [`release_peeked`](Self::release_peeked), but shows the producer the room only every
+    /// [`LAZY_RELEASE_FRAMES`] frames or an eighth of the ring, and whenever the ring is found
+    /// empty (so nothing waits on room that is already free). For consumers that read many small
+    /// frames in a row.
+    pub fn release_peeked_lazily(&mut self) -> bool {
+        match self.peeked.take() {
+            Some(len) => {
+                self.head = self.head.wrapping_add(frame_size(len));
+                self.unpublished += 1;
+                self.unpublished_bytes += frame_size(len);
+                if self.unpublished >= LAZY_RELEASE_FRAMES || self.unpublished_bytes >= self.ring.capacity / 8 {
+                    self.publish();
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Shows the producer the room freed by lazy releases.
+    pub fn publish(&mut self) {
+        if self.unpublished > 0 {
+            self.unpublished = 0;
+            self.unpublished_bytes = 0;
+            self.ring.header().head.store(self.head, Ordering::Release);
+            self.ring.header().space_bell.ring();
         }
     }
 
@@ -214,6 +250,7 @@ impl Consumer {
         }
         loop {
             if self.tail_cache == self.head && !self.reload_tail()? {
+                self.publish();
                 return Err(if self.is_producer_closed() && !self.reload_tail()? {
                     RecvError::Closed
                 } else {
@@ -260,6 +297,8 @@ impl Consumer {
     fn advance(&mut self, size: u32) {
         debug_assert!(size <= self.tail_cache.wrapping_sub(self.head));
         self.head = self.head.wrapping_add(size);
+        self.unpublished = 0;
+        self.unpublished_bytes = 0;
         // Release: we are done reading these bytes before the producer may overwrite them.
         self.ring.header().head.store(self.head, Ordering::Release);
         self.ring.header().space_bell.ring();

@@ -48,6 +48,8 @@ pub const FRAME_HEADER: u32 = 8;
 pub const FRAME_ALIGN: u32 = 8;
 /// Smallest capacity of the data area, in bytes.
 pub const MIN_CAPACITY: u32 = 64;
+/// Frames a lazy release keeps from the producer before it publishes the consumer's position.
+pub const LAZY_RELEASE_FRAMES: u32 = 32;
 /// Largest capacity of the data area, in bytes.
 pub const MAX_CAPACITY: u32 = 1 << 30;
 

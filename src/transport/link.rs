@@ -124,10 +124,11 @@ pub fn port_has_data(p: u32) -> bool {
     port(p).endpoint.consumer().has_data()
 }
 
-/// Releases the peeked frame.
+/// Releases the peeked frame. The producer is shown the room in batches, and whenever this end
+/// finds the ring empty (see `Consumer::release_peeked_lazily`).
 #[wasm_bindgen(js_name = portRelease)]
 pub fn port_release(p: u32) -> bool {
-    port(p).endpoint.consumer().release_peeked()
+    port(p).endpoint.consumer().release_peeked_lazily()
 }
 
 /// Receives one whole message without waiting: its length (bytes at `portMessage`), or a status.
