@@ -1,13 +1,39 @@
-// Runs the demo page in headless Chromium and prints what the workers exchanged.
-import { withPage } from "../tests/browser/harness.mjs";
+// Runs the demo pages in headless Chromium and prints what the workers sent back: the original
+// Quick Reference through JsWorker on an isolated page (shared rings) and an ordinary page
+// (postMessage), then two workers streaming through a ring.
+import { launchBrowser, openPage } from "../tests/browser/harness.mjs";
 
-const result = await withPage({ isolated: true, path: "/demo/ring.html" }, (page) => page.evaluate(() => window.demo));
-if (result.error) {
-  console.error(result.error);
-  process.exit(1);
+const browser = await launchBrowser();
+let failed = false;
+try {
+  for (const isolated of [true, false]) {
+    const { page, server } = await openPage(browser, { isolated, path: "/demo/quickref.html" });
+    const result = await page.waitForFunction(() => window.demo).then((h) => h.jsonValue());
+    await page.close();
+    await server.close();
+    console.log(`\nQuick Reference with JsWorker, page ${isolated ? "cross-origin isolated" : "not isolated"}:`);
+    if (result.error) {
+      console.error(`  failed: ${result.error}`);
+      failed = true;
+      continue;
+    }
+    console.log(`  transport: ${result.transport}`);
+    for (const line of result.printed) console.log(`  ${line}`);
+  }
+
+  const { page, server } = await openPage(browser, { isolated: true, path: "/demo/ring.html" });
+  const result = await page.waitForFunction(() => window.demo).then((h) => h.jsonValue());
+  await server.close();
+  if (result.error) {
+    console.error(result.error);
+    failed = true;
+  } else {
+    console.log(`\nTwo workers, one ring (transport: ${result.transport}); worker B received from worker A:`);
+    for (const text of result.received) console.log(`  ${JSON.stringify(text)}`);
+    console.log(`  then ${result.count.toLocaleString("en")} checked 16-byte messages in ${result.seconds.toFixed(3)} s: ` +
+      `${(result.rate / 1e6).toFixed(2)} M messages/s worker -> worker`);
+  }
+} finally {
+  await browser.close();
 }
-console.log(`transport: ${result.transport} (page cross-origin isolated: ${result.crossOriginIsolated})`);
-console.log("worker B received from worker A:");
-for (const text of result.received) console.log(`  ${JSON.stringify(text)}`);
-console.log(`then ${result.count.toLocaleString("en")} checked 16-byte messages in ${result.seconds.toFixed(3)} s: ` +
-  `${(result.rate / 1e6).toFixed(2)} M messages/s worker -> worker`);
+process.exit(failed ? 1 : 0);

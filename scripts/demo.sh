@@ -3,5 +3,5 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 bash "$ROOT/scripts/build-wasm.sh"
-step "demo: two workers talking through a ring in shared memory"
+step "demo: the Quick Reference through JsWorker, then two workers on one ring"
 node "$ROOT/demo/run.mjs"
