@@ -16,15 +16,30 @@ const DEFAULT_SETTLE_TIMEOUT = 10_000;
 /** Without the Web Locks API, a killed worker's memory is freed after this long. */
 const QUARANTINE_MS = 2000;
 
+/**
+ * What a message may hold (anything else is a TypeError naming its type, thrown before sending).
+ * @typedef {string | number | bigint | boolean | null | undefined | ArrayBuffer | ArrayBufferView
+ *   | Sendable[] | { [key: string]: Sendable }} Sendable
+ */
+
+/** @typedef {"created" | "starting" | "running" | "failed" | "killed" | "exited"} WorkerState */
+
 // ---- Errors -----------------------------------------------------------------------------------
 
 /** Base of every error a worker reports; `remote*` describe an exception raised in the worker. */
 export class WorkerError extends Error {
+  /**
+   * @param {string} message
+   * @param {{remoteName?: string, remoteMessage?: string, remoteStack?: string}} [remote]
+   */
   constructor(message, { remoteName, remoteMessage, remoteStack } = {}) {
     super(message);
     this.name = "WorkerError";
+    /** @type {string | undefined} the type of the exception raised in the worker */
     this.remoteName = remoteName;
+    /** @type {string | undefined} its message */
     this.remoteMessage = remoteMessage;
+    /** @type {string | undefined} its stack trace, as the worker saw it */
     this.remoteStack = remoteStack;
   }
 }
@@ -75,7 +90,11 @@ export class ChannelCorruptError extends WorkerError {
 let runtime = null;
 let liveLinks = 0;
 
-/** Loads the shared-memory wasm module once (shared transport only). */
+/**
+ * Loads the shared-memory wasm module once (shared transport only).
+ * @param {string | URL} [glueUrl]
+ * @returns {Promise<{glue: any, glueUrl: string, module: WebAssembly.Module, memory: WebAssembly.Memory, exports: any}>}
+ */
 export function loadRuntime(glueUrl = DEFAULT_GLUE_URL) {
   runtime ??= (async () => {
     const href = new URL(glueUrl, location.href).href;
@@ -88,7 +107,10 @@ export function loadRuntime(glueUrl = DEFAULT_GLUE_URL) {
   return runtime;
 }
 
-/** Figures for tests and monitoring: wasm memory size and links not freed yet. */
+/**
+ * Figures for tests and monitoring: wasm memory size and links not freed yet.
+ * @returns {Promise<{memoryBytes: number, liveLinks: number}>}
+ */
 export async function runtimeStats() {
   const rt = runtime ? await runtime : null;
   return { memoryBytes: rt ? rt.memory.buffer.byteLength : 0, liveLinks };
@@ -98,13 +120,18 @@ export async function runtimeStats() {
 
 /** A message received from a worker, kept in the worker's message list. */
 export class WorkerMessage {
+  /** @param {Sendable} data */
   constructor(data) {
+    /** @type {Sendable} */
     this.data = data;
     this.receivedAt = performance.now();
     this.opened = false;
   }
 
-  /** Marks the message as read and returns its value. */
+  /**
+   * Marks the message as read and returns its value.
+   * @returns {Sendable}
+   */
   read() {
     this.opened = true;
     return this.data;
@@ -150,6 +177,9 @@ export class JsWorker {
    * @param {string} [options.name] the worker's name (shown in developer tools)
    * @param {number} [options.settleTimeout] ms the synchronous getters wait for the worker
    * @param {string | URL} [options.glueUrl] where the wasm glue is (default: next to this file)
+   * @param {number} [options.capacity] bytes per ring (a power of two; shared transport)
+   * @param {(event: {data: Sendable, target: JsWorker}) => void} [options.onmessage]
+   * @param {(error: WorkerError) => void} [options.onerror]
    */
   constructor(script, options = {}) {
     if (script instanceof URL) {
@@ -161,13 +191,19 @@ export class JsWorker {
     }
     this.script.type = options.type ?? "classic";
     this.script.name = options.name ?? `pywebworker-${++serial}`;
+    /** @type {"shared" | "post"} how this worker's messages travel */
     this.transport = pickTransport(options.transport);
     this.options = options;
     this.settleTimeout = options.settleTimeout ?? DEFAULT_SETTLE_TIMEOUT;
+    /** @type {WorkerState} */
     this.state = "created";
+    /** @type {WorkerMessage[]} messages kept for the seed's getters (those not taken by recv/onmessage) */
     this.messages = [];
+    /** @type {WorkerError[]} every error the worker reported */
     this.errors = [];
+    /** @type {((event: {data: Sendable, target: JsWorker}) => void) | null} */
     this.onmessage = options.onmessage ?? null;
+    /** @type {((error: WorkerError) => void) | null} */
     this.onerror = options.onerror ?? null;
     this._encoder = new Encoder();
     this._readCursor = 0;
@@ -192,12 +228,19 @@ export class JsWorker {
     this._flushScheduled = false;
   }
 
-  /** A worker running the script at `url` (a string resolved against the page, or a URL). */
+  /**
+   * A worker running the script at `url` (a string resolved against the page, or a URL).
+   * @param {string | URL} url
+   * @param {ConstructorParameters<typeof JsWorker>[1]} [options]
+   */
   static fromURL(url, options) {
     return new JsWorker(new URL(url, location.href), options);
   }
 
-  /** Starts the worker; resolves once its script has run (or blocks in `recv`). Idempotent. */
+  /**
+   * Starts the worker; resolves once its script has run (or blocks in `recv`). Idempotent.
+   * @returns {Promise<void>}
+   */
   start() {
     if (!this._started) {
       this._started = this._start();
@@ -282,7 +325,10 @@ export class JsWorker {
 
   // ---- Sending --------------------------------------------------------------------------------
 
-  /** Sends `value` to the worker. Throws TypeError (before sending anything) for a value that cannot be sent. */
+  /**
+   * Sends `value` to the worker. Throws TypeError (before sending anything) for a value that cannot be sent.
+   * @param {Sendable} value
+   */
   send(value) {
     if (this.state === "killed" || this.state === "exited" || this.state === "failed") throw this._deadError();
     const enc = this._encoder;
@@ -314,7 +360,10 @@ export class JsWorker {
     this._scheduleDrain();
   }
 
-  /** The seed's name for `send`. */
+  /**
+   * The seed's name for `send`.
+   * @param {Sendable} value
+   */
   send_message(value) {
     this.send(value);
   }
@@ -504,6 +553,8 @@ export class JsWorker {
   /**
    * The next message's value: the oldest unread message, or the next to arrive. Rejects with the
    * worker's error when one comes first, and when the worker is killed or stops.
+   * @param {number} [timeoutMs]
+   * @returns {Promise<Sendable>}
    */
   recv(timeoutMs) {
     try {
@@ -557,6 +608,8 @@ export class JsWorker {
   /**
    * Waits, without blocking the page, until the worker has handled every message sent so far
    * and its replies are in `messages` (or delivered to `recv`/`onmessage`).
+   * @param {number} [timeoutMs]
+   * @returns {Promise<void>}
    */
   async settle(timeoutMs = this.settleTimeout) {
     const deadline = deadlineAfter(timeoutMs);
@@ -639,7 +692,10 @@ export class JsWorker {
 
   // ---- The seed's message list ----------------------------------------------------------------
 
-  /** Settles, then returns the messages not read yet (read them with `message.read()`). */
+  /**
+   * Settles, then returns the messages not read yet (read them with `message.read()`).
+   * @returns {WorkerMessage[]}
+   */
   get_unread_messages() {
     this._settleSync();
     return this.messages.filter((m) => !m.opened);
@@ -651,7 +707,11 @@ export class JsWorker {
     return this._nextUnread() !== undefined;
   }
 
-  /** Settles, then returns message `i` (in arrival order). */
+  /**
+   * Settles, then returns message `i` (in arrival order).
+   * @param {number} i
+   * @returns {WorkerMessage}
+   */
   get_message(i) {
     this._settleSync();
     if (!Number.isInteger(i) || i < 0 || i >= this.messages.length) {
@@ -660,7 +720,10 @@ export class JsWorker {
     return this.messages[i];
   }
 
-  /** Settles, then returns every message received so far. */
+  /**
+   * Settles, then returns every message received so far.
+   * @returns {WorkerMessage[]}
+   */
   get_messages() {
     this._settleSync();
     return this.messages.slice();

@@ -5,3 +5,5 @@ export {
   ChannelCorruptError, IsolationError, loadRuntime, runtimeStats,
 } from "./jsworker.js";
 export { CodecError, typeName } from "./codec.js";
+/** @typedef {import("./jsworker.js").Sendable} Sendable */
+/** @typedef {import("./jsworker.js").WorkerState} WorkerState */

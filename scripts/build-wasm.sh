@@ -24,3 +24,8 @@ rm -rf target/dist && mkdir -p target/dist/pkg
 cp js-shim/*.js target/dist/
 cp target/pkg/pywebworker.js target/pkg/pywebworker_bg.wasm target/pkg/*.d.ts target/dist/pkg/
 echo "target/dist: JavaScript entry point target/dist/pywebworker.js" >&2
+
+# TypeScript declarations generated from the shim's JSDoc.
+node_modules/.bin/tsc --allowJs --declaration --emitDeclarationOnly --target es2022 --module es2022 \
+  --moduleResolution bundler --outDir target/dist/types js-shim/pywebworker.js
+echo "target/dist/types: TypeScript declarations" >&2
