@@ -78,6 +78,11 @@ impl Consumer {
         self.ring.capacity
     }
 
+    /// The address of the ring's region (its header), for diagnostics.
+    pub fn region(&self) -> NonNull<u8> {
+        self.ring.header.cast()
+    }
+
     /// Whether a frame may be waiting. A `false` can be stale the moment it is returned; a
     /// `true` stays true until this end reads. Costs one atomic load.
     pub fn has_data(&self) -> bool {

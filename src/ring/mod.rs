@@ -131,7 +131,7 @@ fn layout(capacity: u32) -> Layout {
 /// later corruption of the header's capacity cannot change where an end reads or writes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RingRef {
-    header: NonNull<Header>,
+    pub(crate) header: NonNull<Header>,
     data: NonNull<u8>,
     capacity: u32,
 }

@@ -255,6 +255,12 @@ pub fn port_peer_closed(p: u32) -> bool {
     port(p).endpoint.consumer().is_producer_closed()
 }
 
+/// The address of the incoming ring's region (its header), for diagnostics and tests.
+#[wasm_bindgen(js_name = portIncomingRegion)]
+pub fn port_incoming_region(p: u32) -> u32 {
+    port(p).endpoint.consumer().region().as_ptr() as usize as u32
+}
+
 /// Closes both directions from this end; a peer asleep on either ring wakes.
 #[wasm_bindgen(js_name = portClose)]
 pub fn port_close(p: u32) {

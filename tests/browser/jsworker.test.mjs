@@ -404,6 +404,37 @@ for (const isolated of [true, false]) {
         assert.equal(r[100], "stopped");
       });
 
+      test("shared only: a worker whose channel memory is overwritten fails with ChannelCorruptError; others go on", async () => {
+        const r = await run(async () => {
+          const victim = new pw.JsWorker(ECHO);
+          const other = new pw.JsWorker(ECHO);
+          await Promise.all([victim.start(), other.start()]);
+          victim.send("before");
+          const before = await victim.recv(5000);
+          other.send("queued for the other worker");
+          // Scribble over the positions at the start of the victim's incoming ring.
+          const rt = await pw.loadRuntime();
+          const region = rt.glue.portIncomingRegion(victim._port);
+          new Uint8Array(rt.memory.buffer, region, 192).fill(0xab);
+          const error = await victim.recv(5000).then(() => null, (e) => ({ name: e.name, message: e.message }));
+          let sendError;
+          try {
+            victim.send("after");
+          } catch (e) {
+            sendError = e.name;
+          }
+          const echoed = await other.recv(5000);
+          other.kill();
+          return { before, error, state: victim.state, sendError, echoed };
+        });
+        assert.equal(r.before, "before");
+        assert.equal(r.error.name, "ChannelCorruptError");
+        assert.match(r.error.message, /corrupt .*kill\(\) this worker and start a new one; other workers are not affected/);
+        assert.equal(r.state, "failed");
+        assert.equal(r.sendError, "ChannelCorruptError");
+        assert.equal(r.echoed, "queued for the other worker");
+      });
+
       test("shared only: create, use and kill 500 workers; wasm memory stays bounded and links are freed", async () => {
         const r = await run(async () => {
           const sizes = [];
