@@ -225,7 +225,11 @@ export class JsWorker {
     this._draining = false;
     // Post mode.
     this._batch = new BatchWriter();
-    this._flushScheduled = false;
+    this._burst = false;
+    this._endBurst = () => {
+      this._burst = false;
+      this._flushBatch();
+    };
   }
 
   /**
@@ -290,6 +294,13 @@ export class JsWorker {
   }
 
   _onControl(data) {
+    if (data instanceof ArrayBuffer) {
+      // A postMessage batch from the worker.
+      if (this.state !== "running") return;
+      this._handled = forEachFrame(data, (tag, u8, at, len) => this._deliver(tag, decode(u8, at, len)));
+      this._checkSettled();
+      return;
+    }
     if (!data || typeof data.type !== "string" || !data.type.startsWith(PREFIX)) return;
     switch (data.type.slice(PREFIX.length)) {
       case "thread":
@@ -314,12 +325,6 @@ export class JsWorker {
           { remoteName: name, remoteMessage: message, remoteStack: stack }));
         break;
       }
-      case "batch":
-        if (this.state !== "running") return;
-        if (data.frames) forEachFrame(data.frames, (tag, u8, at, len) => this._deliver(tag, decode(u8, at, len)));
-        this._handled = data.handled;
-        this._checkSettled();
-        break;
     }
   }
 
@@ -351,8 +356,13 @@ export class JsWorker {
     if (this.transport === "post") {
       this._batch.append(TAG.DATA, bytes);
       if (this.state === "running") {
-        if (this._batch.full) this._flushBatch();
-        else this._scheduleFlush();
+        // The first send of a task goes at once (a lone request is not delayed); the rest of a
+        // burst is coalesced into one postMessage at the end of the task, or every megabyte.
+        if (this._batch.full || !this._burst) this._flushBatch();
+        if (!this._burst) {
+          this._burst = true;
+          queueMicrotask(this._endBurst);
+        }
       }
       return;
     }
@@ -430,17 +440,10 @@ export class JsWorker {
     return this.state === "killed" || this.state === "exited" || this.state === "failed";
   }
 
-  _scheduleFlush() {
-    if (this._flushScheduled) return;
-    this._flushScheduled = true;
-    queueMicrotask(() => this._flushBatch());
-  }
-
   _flushBatch() {
-    this._flushScheduled = false;
     if (this._batch.empty || this.state !== "running") return;
     const [frames, transfer] = this._batch.take();
-    this._worker.postMessage({ type: PREFIX + "batch", frames }, transfer);
+    this._worker.postMessage(frames, transfer);
   }
 
   // ---- Receiving ------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ export const BATCH_FLUSH_BYTES = 1 << 20;
 /** Smaller batches are copied out of a reused buffer; larger ones are transferred. */
 export const SMALL_BATCH_BYTES = 1 << 16;
 
+/** Bytes before the first frame of a postMessage batch. */
+export const BATCH_HEADER = 8;
+
 /** Bytes per ring in a worker's link. */
 export const LINK_CAPACITY = 1 << 18;
 
@@ -26,19 +29,21 @@ export const LINK_CAPACITY = 1 << 18;
 export const THREAD_STACK = 1 << 17;
 
 /**
- * The postMessage transport carries frames in the ring's layout, many per message:
- * [len:u32][tag:u32][payload, padded to 8 bytes] ... Appending is amortised O(1).
+ * The postMessage transport posts bare ArrayBuffers (cheaper to clone than an object around
+ * one): [handled:u32][0:u32] then frames in the ring's layout, many per message:
+ * [len:u32][tag:u32][payload, padded to 8 bytes] ... `handled` is how many messages the sender
+ * has finished handling (the worker's acknowledgements; 0 from the page).
  */
 export class BatchWriter {
   constructor() {
     this.buf = new ArrayBuffer(4096);
     this.u8 = new Uint8Array(this.buf);
     this.dv = new DataView(this.buf);
-    this.at = 0;
+    this.at = BATCH_HEADER;
   }
 
   get empty() {
-    return this.at === 0;
+    return this.at === BATCH_HEADER;
   }
 
   /** Whether the batch is big enough to send now rather than wait for the end of the task. */
@@ -64,12 +69,14 @@ export class BatchWriter {
   }
 
   /**
-   * Takes the frames written so far: `[buffer, transferList]`. A small batch is copied (and this
-   * buffer reused); a large one is handed over whole, to be transferred without a copy.
+   * Takes the frames written so far, stamped with `handled`: `[buffer, transferList]`. A small
+   * batch is copied (and this buffer reused); a large one is handed over, to be transferred.
    */
-  take() {
+  take(handled = 0) {
     const n = this.at;
-    this.at = 0;
+    this.at = BATCH_HEADER;
+    this.dv.setUint32(0, handled, true);
+    this.dv.setUint32(4, 0, true);
     if (n < SMALL_BATCH_BYTES) return [this.buf.slice(0, n), []];
     const out = n === this.buf.byteLength ? this.buf : this.buf.slice(0, n);
     if (out === this.buf) {
@@ -81,17 +88,19 @@ export class BatchWriter {
   }
 }
 
-/** Calls `fn(tag, u8, at, len)` for every frame of a batch. */
+/** Calls `fn(tag, u8, at, len)` for every frame of a batch; returns the batch's `handled`. */
 export function forEachFrame(buffer, fn) {
   const u8 = new Uint8Array(buffer);
   const dv = new DataView(buffer);
-  for (let at = 0; at + 8 <= u8.length;) {
+  if (u8.length < BATCH_HEADER) throw new Error("postMessage batch is truncated");
+  for (let at = BATCH_HEADER; at + 8 <= u8.length;) {
     const len = dv.getUint32(at, true);
     const tag = dv.getUint32(at + 4, true) & TAG_MASK;
     if (at + 8 + len > u8.length) throw new Error("postMessage batch is truncated");
     fn(tag, u8, at + 8, len);
     at += 8 + ((len + 7) & ~7);
   }
+  return dv.getUint32(0, true);
 }
 
 /** A plain description of an error, for sending it to the other side. */

@@ -275,9 +275,9 @@ class PostTransport {
   flush() {
     this.scheduled = false;
     if (this.out.empty && this.handled === this.reported) return;
-    const [frames, transfer] = this.out.empty ? [null, []] : this.out.take();
+    const [frames, transfer] = this.out.take(this.handled);
     this.reported = this.handled;
-    nativePost({ type: PREFIX + "batch", frames, handled: this.handled }, transfer);
+    nativePost(frames, transfer);
   }
 
   onBatch(frames) {
@@ -343,11 +343,11 @@ function holdLock(name) {
 
 self.onmessage = null;
 nativeAddListener("message", async function onInit({ data }) {
-  if (!data || typeof data.type !== "string" || !data.type.startsWith(PREFIX)) return;
-  if (data.type === PREFIX + "batch") {
-    transport.onBatch(data.frames);
+  if (data instanceof ArrayBuffer) {
+    transport.onBatch(data);
     return;
   }
+  if (!data || typeof data.type !== "string" || !data.type.startsWith(PREFIX)) return;
   if (data.type === PREFIX + "link") {
     transport = new SharedTransport(boot.glue, boot.exports, data.port);
     await start(boot.init);
