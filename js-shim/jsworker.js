@@ -102,6 +102,8 @@ export function loadRuntime(glueUrl = DEFAULT_GLUE_URL) {
     const wasmUrl = new URL("pywebworker_bg.wasm", href);
     const module = await WebAssembly.compileStreaming(fetch(wasmUrl));
     const exports = await glue.default({ module_or_path: module });
+    // Inside a worker this thread may block (JsWorker.recvSync); the page's main thread never does.
+    if (typeof WorkerGlobalScope !== "undefined" && globalThis instanceof WorkerGlobalScope) glue.setCanBlock(true);
     return { glue, glueUrl: href, module, memory: exports.memory, exports };
   })();
   return runtime;
@@ -583,6 +585,44 @@ export class JsWorker {
       }
       this._waiters.push(waiter);
     });
+  }
+
+  /**
+   * Like `recv`, but blocks this thread until a message arrives or `timeoutMs` passes: for code
+   * running inside a worker (a worker that starts workers of its own) on the shared transport.
+   * The page's main thread cannot block; there, and with postMessage, use `await recv()`.
+   * @param {number} [timeoutMs]
+   * @returns {Sendable}
+   */
+  recvSync(timeoutMs) {
+    this._throwPending();
+    const unread = this._nextUnread();
+    if (unread) return unread.read();
+    if (this._dead()) throw this._deadError();
+    if (this.transport !== "shared" || this.state !== "running") {
+      throw new WorkerError("recvSync() blocks, which needs a running worker on the shared transport and a thread " +
+        "that may block (inside a worker): use `await worker.recv()` here");
+    }
+    const deadline = deadlineAfter(timeoutMs);
+    for (;;) {
+      this._pump();
+      this._throwPending();
+      const arrived = this._nextUnread();
+      if (arrived) return arrived.read();
+      if (this._dead()) throw this._deadError();
+      const left = deadline - performance.now();
+      if (left <= 0) throw new SettleError(`no message from the worker within ${timeoutMs} ms`);
+      const status = this._rt.glue.portWait(this._port, left === Infinity ? undefined : left);
+      if (status === STATUS.WOULD_BLOCK) {
+        throw new WorkerError("recvSync() cannot block on this thread (the page's main thread): use `await worker.recv()`");
+      }
+      if (this._rt.glue.portPeerClosed(this._port) && !this._rt.glue.portHasData(this._port)) {
+        this._pump();
+        const last = this._nextUnread();
+        if (last) return last.read();
+        throw new WorkerExitedError();
+      }
+    }
   }
 
   async *[Symbol.asyncIterator]() {

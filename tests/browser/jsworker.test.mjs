@@ -121,6 +121,25 @@ for (const isolated of [true, false]) {
       assert.equal(r.echoed, "early", "a message sent before the worker was ready is delivered");
     });
 
+    test("recvSync() on the page says to await recv() instead", async () => {
+      const r = await run(async () => {
+        const worker = new pw.JsWorker(ECHO);
+        await worker.start();
+        let error;
+        try {
+          worker.recvSync(100);
+        } catch (e) {
+          error = `${e.name}: ${e.message}`;
+        }
+        worker.send("still fine");
+        const echoed = await worker.recv(5000);
+        worker.kill();
+        return { error, echoed };
+      });
+      assert.match(r.error, /^WorkerError: recvSync\(\) (blocks|cannot block).*await worker\.recv\(\)/);
+      assert.equal(r.echoed, "still fine");
+    });
+
     test("every kind of value comes back equal, element types kept, 1 MiB included", async () => {
       const r = await run(async () => {
         const worker = new pw.JsWorker(ECHO);
@@ -402,6 +421,29 @@ for (const isolated of [true, false]) {
         });
         assert.deepEqual(r.slice(0, 100), Array.from({ length: 100 }, (_, i) => (i + 1) * 2));
         assert.equal(r[100], "stopped");
+      });
+
+      test("shared only: a worker can start a JsWorker of its own and block in recvSync() for its answers", async () => {
+        const r = await run(async () => {
+          const outer = new pw.JsWorker(`
+            const { JsWorker } = await import("${location.origin}/target/dist/pywebworker.js");
+            const inner = new JsWorker("self.onmessage = (e) => self.postMessage(e.data * 3);");
+            await inner.start();
+            self.onmessage = (e) => {
+              inner.send(e.data);
+              self.postMessage({ tripled: inner.recvSync(5000), transport: inner.transport });
+            };`, { type: "module" });
+          await outer.start();
+          const out = [];
+          for (let i = 1; i <= 5; i++) {
+            outer.send(i);
+            out.push(await outer.recv(10_000));
+          }
+          outer.kill();
+          return out;
+        });
+        assert.deepEqual(r.map((x) => x.tripled), [3, 6, 9, 12, 15]);
+        assert.equal(r[0].transport, "shared");
       });
 
       test("shared only: a worker whose channel memory is overwritten fails with ChannelCorruptError; others go on", async () => {
