@@ -32,3 +32,11 @@ stamp="$ROOT/node_modules/.package-lock.json"
 if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+step "micropip for Pyodide, from PyPI"
+MICROPIP_WHEEL="micropip-0.11.1-py3-none-any.whl"
+if [ ! -f "$CACHE/wheels/$MICROPIP_WHEEL" ]; then
+  mkdir -p "$CACHE/wheels"
+  python3 -m pip download --quiet --no-deps --python-version 3.14 --only-binary=:all: micropip==0.11.1 \
+    -d "$CACHE/wheels"
+fi

@@ -38,6 +38,7 @@ stage miri env PROPTEST_CASES=8 PYWEBWORKER_STRESS_MESSAGES=2000 MIRIFLAGS="-Zmi
 count_cargo "$log/miri.log"
 
 stage wasm bash scripts/build-wasm.sh
+stage wheel bash scripts/build-wheel.sh
 if [ -f target/pkg/pywebworker_bg.wasm ] && [[ ! " ${broken[*]} " =~ " wasm " ]]; then
   stage browser node --test --test-concurrency=1 tests/js/ tests/browser/
   p=$(grep -Eo '^# pass [0-9]+' "$log/browser.log" | awk '{print $3}'); passed=$((passed + ${p:-0}))
