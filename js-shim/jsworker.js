@@ -12,8 +12,20 @@ export { IsolationError };
 
 // Reading the `performance` global costs ~0.4 us in Chromium (measured): look it up once.
 const clock = performance;
-const RUNTIME_URL = new URL("./worker-runtime.js", import.meta.url);
-const DEFAULT_GLUE_URL = new URL("./pkg/pywebworker.js", import.meta.url);
+// Where workers load their runtime from, and where the page loads the wasm glue from: next to
+// this file unless `configure` says otherwise (a bundle evaluated as a classic script has no
+// `import.meta.url`, and configures both).
+const settings = { runtimeUrl: null };
+const runtimeUrl = () => settings.runtimeUrl ?? new URL("./worker-runtime.js", import.meta.url);
+const defaultGlueUrl = () => new URL("./pkg/pywebworker.js", import.meta.url);
+
+/**
+ * Sets where workers load their runtime from (for example a blob: URL of the bundled runtime).
+ * @param {{runtimeUrl?: string | URL}} options
+ */
+export function configure({ runtimeUrl } = {}) {
+  if (runtimeUrl !== undefined) settings.runtimeUrl = runtimeUrl;
+}
 const DEFAULT_SETTLE_TIMEOUT = 10_000;
 /** Without the Web Locks API, a killed worker's memory is freed after this long. */
 const QUARANTINE_MS = 2000;
@@ -95,20 +107,38 @@ let liveLinks = 0;
 /**
  * Loads the shared-memory wasm module once (shared transport only).
  * @param {string | URL} [glueUrl]
- * @returns {Promise<{glue: any, glueUrl: string, module: WebAssembly.Module, memory: WebAssembly.Memory, exports: any}>}
+ * @returns {Promise<{glue: any, module: WebAssembly.Module, memory: WebAssembly.Memory, exports: any}>}
  */
-export function loadRuntime(glueUrl = DEFAULT_GLUE_URL) {
+export function loadRuntime(glueUrl) {
   runtime ??= (async () => {
-    const href = new URL(glueUrl, location.href).href;
+    const href = new URL(glueUrl ?? defaultGlueUrl(), location.href).href;
     const glue = await import(href);
     const wasmUrl = new URL("pywebworker_bg.wasm", href);
     const module = await WebAssembly.compileStreaming(fetch(wasmUrl));
     const exports = await glue.default({ module_or_path: module });
-    // Inside a worker this thread may block (JsWorker.recvSync); the page's main thread never does.
-    if (typeof WorkerGlobalScope !== "undefined" && globalThis instanceof WorkerGlobalScope) glue.setCanBlock(true);
-    return { glue, glueUrl: href, module, memory: exports.memory, exports };
+    return ready(glue, module, exports);
   })();
   return runtime;
+}
+
+/**
+ * Sets up the runtime synchronously from the wasm-bindgen glue module and the compiled wasm
+ * module (`new WebAssembly.Module(bytes)`), for code that cannot await (Python at import time).
+ * @param {any} glue the glue module (`pkg/pywebworker.js`)
+ * @param {WebAssembly.Module} module
+ */
+export function useRuntimeSync(glue, module) {
+  if (runtime) throw new Error("pywebworker's runtime is already loaded on this thread");
+  const exports = glue.initSync({ module });
+  const rt = ready(glue, module, exports);
+  runtime = Promise.resolve(rt);
+  return rt;
+}
+
+function ready(glue, module, exports) {
+  // Inside a worker this thread may block (JsWorker.recvSync); the page's main thread never does.
+  if (typeof WorkerGlobalScope !== "undefined" && globalThis instanceof WorkerGlobalScope) glue.setCanBlock(true);
+  return { glue, module, memory: exports.memory, exports };
 }
 
 /**
@@ -269,10 +299,10 @@ export class JsWorker {
       this._port = rt.glue.linkPort(this._link, 0);
       this._maxFrame = rt.glue.maxFramePayload(this.options.capacity ?? LINK_CAPACITY);
       this._views();
-      Object.assign(init, { glueUrl: rt.glueUrl, module: rt.module, memory: rt.memory });
+      Object.assign(init, { module: rt.module, memory: rt.memory });
     }
     const ready = new Promise((resolve, reject) => (this._readyHooks = { resolve, reject }));
-    this._worker = new Worker(RUNTIME_URL, { type: "module", name: this.script.name });
+    this._worker = new Worker(runtimeUrl(), { type: "module", name: this.script.name });
     this._worker.onmessage = (e) => this._onControl(e.data);
     this._worker.onerror = (e) => {
       e.preventDefault?.();

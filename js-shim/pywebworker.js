@@ -2,7 +2,7 @@
 // cross-origin isolated, and through batched postMessage otherwise.
 export {
   JsWorker, WorkerMessage, WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, SettleError,
-  ChannelCorruptError, IsolationError, loadRuntime, runtimeStats,
+  ChannelCorruptError, IsolationError, loadRuntime, useRuntimeSync, configure, runtimeStats,
 } from "./jsworker.js";
 export { CodecError, typeName } from "./codec.js";
 /** @typedef {import("./jsworker.js").Sendable} Sendable */

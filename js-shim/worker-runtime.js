@@ -6,6 +6,7 @@
 // `self.postMessage(x)` sends. It also gets `send(x)` and, in shared mode, a blocking
 // `recv(timeoutMs)` for code that does not return to the event loop.
 
+import * as wasmGlue from "./pkg/pywebworker.js";
 import { Encoder, decode } from "./codec.js";
 import {
   PREFIX, TAG, FLAG_MORE, FLAG_ABORT, TAG_MASK, STATUS, THREAD_STACK, BatchWriter, forEachFrame, describeError,
@@ -364,7 +365,7 @@ nativeAddListener("message", async function onInit({ data }) {
   const locked = await holdLock(init.lock);
   if (init.transport === "shared") {
     try {
-      const glue = await import(init.glueUrl);
+      const glue = wasmGlue;
       const exports = await glue.default({ module_or_path: init.module, memory: init.memory, thread_stack_size: THREAD_STACK });
       glue.setCanBlock(true);
       boot = { glue, exports, init };

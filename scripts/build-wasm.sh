@@ -29,3 +29,14 @@ echo "target/dist: JavaScript entry point target/dist/pywebworker.js" >&2
 node_modules/.bin/tsc --allowJs --declaration --emitDeclarationOnly --target es2022 --module es2022 \
   --moduleResolution bundler --outDir target/dist/types js-shim/pywebworker.js
 echo "target/dist/types: TypeScript declarations" >&2
+
+# Bundles for code that cannot import modules by URL (the Python package): the page side as one
+# classic script, the worker runtime as one self-contained module.
+# (`import.meta` is empty in the classic bundle, which is configured explicitly instead.)
+node_modules/.bin/esbuild target/dist/bundle-entry.js --bundle --format=iife --global-name=pywebworker \
+  --log-override:empty-import-meta=silent \
+  --log-level=warning --outfile=target/dist/pywebworker.iife.js
+node_modules/.bin/esbuild target/dist/worker-runtime.js --bundle --format=esm --log-level=warning \
+  --outfile=target/dist/worker-runtime.bundle.js
+rm target/dist/bundle-entry.js
+echo "target/dist: pywebworker.iife.js, worker-runtime.bundle.js" >&2
