@@ -40,3 +40,96 @@ json.dumps({"version": pywebworker.__version__, "names": _web.names(), "wasm_mag
     assert.match(r.missing, /carries no web file 'missing\.js'/);
   });
 }
+
+const QUICK_REFERENCE = `
+from pywebworker.worker import JsWorker
+
+script = '''
+console.log('worker created');
+self.onmessage = function(message){
+	console.log('Received: ' + message.data);
+	self.postMessage(message.data);
+}
+'''
+
+worker = JsWorker(script)
+worker.start()
+
+worker.send_message('This is the first message')
+messages = worker.get_unread_messages()
+print([message.read() for message in messages])
+
+worker.send_message('This is the second message')
+print(worker.has_unread_messages())
+
+first_message = worker.get_message(0)
+second_message = worker.get_message(1)
+print(first_message.is_opened())
+print(second_message.is_opened())
+
+worker.send_message('This is the third message')
+worker._update_messages()
+print(worker.get_message(2).read())
+
+worker.kill()
+print("transport:", worker.transport)
+`;
+
+/** Runs Python in Pyodide on a fresh page with the wheel installed; returns what it printed. */
+async function runPython(isolated, code) {
+  return withPage({ isolated, path: "/tests/browser/pages/pyodide.html" }, async (page) => {
+    assert.equal(await page.evaluate(() => window.pyodideReady), true);
+    return page.evaluate(async (code) => {
+      const wheel = new URL("/target/wheels/pywebworker-0.1.0-py3-none-any.whl", location.href).href;
+      await pyodide.runPythonAsync(`import micropip\nawait micropip.install(${JSON.stringify(wheel)})`);
+      const lines = [];
+      pyodide.setStdout({ batched: (line) => lines.push(line) });
+      try {
+        await pyodide.runPythonAsync(code);
+      } catch (e) {
+        lines.push(`raised: ${e.message}`);
+      }
+      return lines;
+    }, code);
+  });
+}
+
+for (const isolated of [true, false]) {
+  const mode = isolated ? "isolated" : "not isolated";
+  test(`${mode}: the seed's Quick Reference runs unchanged in Python with JsWorker`, async () => {
+    const lines = await runPython(isolated, QUICK_REFERENCE);
+    assert.deepEqual(lines, [
+      "['This is the first message']", "True", "True", "False", "This is the third message",
+      `transport: ${isolated ? "shared" : "post"}`,
+    ]);
+  });
+
+  test(`${mode}: Python errors: unsendable value, syntax error in the script, exception in the worker`, async () => {
+    const lines = await runPython(isolated, `
+from pywebworker.worker import JsWorker, WorkerScriptError, WorkerError
+w = JsWorker("self.onmessage = (e) => { if (e.data === 'boom') throw new RangeError('no ' + e.data); self.postMessage(e.data); };")
+w.start()
+try:
+    w.send_message({"ok": [1, 2], "bad": object()})
+except TypeError as e:
+    print("TypeError:", e)
+try:
+    JsWorker("self.onmessage = function ( {").start()
+except WorkerScriptError as e:
+    print("WorkerScriptError:", e.remote_type)
+w.send_message("boom")
+try:
+    w.get_unread_messages()
+except WorkerError as e:
+    print("WorkerError:", e.remote_type, e.remote_message)
+w.send_message({"still": "alive", "n": 3})
+print([m.read() for m in w.get_unread_messages()])
+w.kill()
+`);
+    assert.equal(lines.length, 4, lines.join("\n"));
+    assert.match(lines[0], /^TypeError: pywebworker cannot send a value of type object \(at value\['bad'\]\)/);
+    assert.equal(lines[1], "WorkerScriptError: SyntaxError");
+    assert.equal(lines[2], "WorkerError: RangeError no boom");
+    assert.equal(lines[3], "[{'still': 'alive', 'n': 3}]");
+  });
+}

@@ -1,0 +1,302 @@
+"""Workers for Pyodide: ``JsWorker`` runs a JavaScript worker script.
+
+Messages travel through rings in shared wasm memory when the page is cross-origin isolated, and
+through batched ``postMessage`` otherwise (``worker.transport`` says which). The methods of the
+original pywebworker (``start``, ``send_message``, ``get_unread_messages``, ...) keep working;
+the getters first *settle*: they wait until the worker has handled everything sent to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import JsException, JsProxy, can_run_sync, run_sync, to_js  # type: ignore[import-not-found]
+
+from . import _web
+
+__all__ = [
+    "JsWorker",
+    "WorkerMessage",
+    "WorkerError",
+    "WorkerScriptError",
+    "WorkerKilledError",
+    "WorkerExitedError",
+    "SettleError",
+    "ChannelCorruptError",
+    "IsolationError",
+]
+
+
+class WorkerError(Exception):
+    """An error of a worker. ``remote_type``, ``remote_message`` and ``remote_stack`` describe
+    an exception raised inside the worker, when there was one."""
+
+    def __init__(self, message: str, remote_type: str | None = None, remote_message: str | None = None,
+                 remote_stack: str | None = None) -> None:
+        super().__init__(message)
+        self.remote_type = remote_type
+        self.remote_message = remote_message
+        self.remote_stack = remote_stack
+
+
+class WorkerScriptError(WorkerError):
+    """The worker's script could not be loaded, or failed before it was ready."""
+
+
+class WorkerKilledError(WorkerError):
+    """The worker was killed: it can no longer send or receive."""
+
+
+class WorkerExitedError(WorkerError):
+    """The worker stopped on its own (its script called ``close()``)."""
+
+
+class SettleError(WorkerError):
+    """The worker did not handle the messages sent to it in time, or cannot be waited for here."""
+
+
+class ChannelCorruptError(WorkerError):
+    """The shared memory of the worker's channel was overwritten; that worker is unusable."""
+
+
+class IsolationError(WorkerError):
+    """The shared transport was asked for on a page that is not cross-origin isolated."""
+
+
+_ERRORS: dict[str, type[WorkerError]] = {
+    cls.__name__: cls
+    for cls in (WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, SettleError,
+                ChannelCorruptError, IsolationError)
+}
+
+_api: Any = None
+
+
+def _runtime() -> Any:
+    """The page side of pywebworker, set up once, synchronously, from the files of the wheel."""
+    global _api
+    if _api is None:
+        from pyodide.code import run_js  # type: ignore[import-not-found]
+
+        if not hasattr(js.globalThis, "pywebworker"):
+            run_js(_web.read("pywebworker.iife.js").decode())
+        api = js.globalThis.pywebworker
+        module = js.WebAssembly.Module.new(to_js(_web.read("pkg/pywebworker_bg.wasm")))
+        api.useRuntimeSync(api.glue, module)
+        source = _web.read("worker-runtime.bundle.js").decode()
+        blob = js.Blob.new(to_js([source]), _js_object({"type": "text/javascript"}))
+        api.configure(_js_object({"runtimeUrl": js.URL.createObjectURL(blob)}))
+        _api = api
+    return _api
+
+
+def _js_object(d: dict[str, Any]) -> Any:
+    return to_js(d, dict_converter=js.Object.fromEntries)
+
+
+def _check(value: Any, path: str = "value", depth: int = 0) -> None:
+    """Raises TypeError naming the type (and where it is) for a value that cannot be sent."""
+    if depth > 512:
+        raise TypeError(f"pywebworker cannot send this value (at {path}): it nests too deep or refers to itself")
+    if value is None or isinstance(value, (str, bytes, bytearray, memoryview, bool, int, float)):
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check(item, f"{path}[{i}]", depth + 1)
+        return
+    if isinstance(value, dict):
+        for k, item in value.items():
+            if not isinstance(k, str):
+                raise TypeError(f"pywebworker cannot send a dict with a key of type {type(k).__name__} "
+                                f"(at {path}): keys must be str")
+            _check(item, f"{path}[{k!r}]", depth + 1)
+        return
+    raise TypeError(f"pywebworker cannot send a value of type {type(value).__name__} (at {path}): a message "
+                    "may hold str, bytes, bytearray, memoryview, int, float, bool, None, list, tuple and "
+                    "dict with str keys")
+
+
+def _to_js(value: Any) -> Any:
+    _check(value)
+    if isinstance(value, (bytearray, memoryview)):
+        value = bytes(value)
+    return to_js(value, dict_converter=js.Object.fromEntries, create_pyproxies=False)
+
+
+def _to_py(value: Any) -> Any:
+    if isinstance(value, JsProxy):
+        if hasattr(value, "to_bytes") and js.ArrayBuffer.isView(value):
+            return value.to_bytes()
+        return value.to_py()
+    return value
+
+
+def _translate(e: JsException) -> Exception:
+    """The Python error for an error thrown by the JavaScript side."""
+    err = getattr(e, "js_error", None)
+    name = str(getattr(err, "name", "")) if err is not None else ""
+    message = str(getattr(err, "message", e)) if err is not None else str(e)
+    if name == "TypeError":
+        return TypeError(message)
+    cls = _ERRORS.get(name)
+    if cls is None:
+        return e
+    def text(attr: str) -> str | None:
+        v = getattr(err, attr, None)
+        return None if v is None or str(v) == "undefined" else str(v)
+    return cls(message, text("remoteName"), text("remoteMessage"), text("remoteStack"))
+
+
+class WorkerMessage:
+    """A message received from a worker: ``read()`` marks it read and returns its value."""
+
+    def __init__(self, js_message: Any) -> None:
+        self._js = js_message
+
+    def read(self) -> Any:
+        """Marks the message as read and returns its value."""
+        return _to_py(self._js.read())
+
+    def is_opened(self) -> bool:
+        """Whether ``read()`` was called."""
+        return bool(self._js.is_opened())
+
+    @property
+    def data(self) -> Any:
+        """The value, without marking the message as read."""
+        return _to_py(self._js.data)
+
+    @property
+    def received_at(self) -> float:
+        """When the page received it (``performance.now()``, milliseconds)."""
+        return float(self._js.receivedAt)
+
+    def __repr__(self) -> str:
+        return f"WorkerMessage({self.data!r}, opened={self.is_opened()})"
+
+
+class JsWorker:
+    """A Web Worker running JavaScript: ``script`` is its source, or give ``url=``.
+
+    Inside the worker the script uses ``self.onmessage`` and ``self.postMessage`` as usual.
+    """
+
+    def __init__(self, script: str | None = None, *, url: str | None = None, transport: str = "auto",
+                 settle_timeout: float = 10.0, name: str | None = None) -> None:
+        if (script is None) == (url is None):
+            raise TypeError("give a worker either a script (source text) or url=")
+        api = _runtime()
+        options: dict[str, Any] = {"transport": transport, "settleTimeout": settle_timeout * 1000}
+        if name is not None:
+            options["name"] = name
+        source = js.URL.new(url, js.location.href) if url is not None else script
+        try:
+            self._js = api.JsWorker.new(source, _js_object(options))
+        except JsException as e:
+            raise _translate(e) from None
+
+    @property
+    def transport(self) -> str:
+        """``"shared"`` (rings in shared memory) or ``"post"`` (batched postMessage)."""
+        return str(self._js.transport)
+
+    @property
+    def state(self) -> str:
+        """``created``, ``starting``, ``running``, ``failed``, ``killed`` or ``exited``."""
+        return str(self._js.state)
+
+    def _wait(self, promise: Any) -> Any:
+        try:
+            return run_sync(promise)
+        except JsException as e:
+            raise _translate(e) from None
+
+    def start(self) -> None:
+        """Starts the worker. Where Python can wait for JavaScript (``run_sync``), returns once the
+        worker's script has run, raising its error if it failed; otherwise it starts in the background."""
+        promise = self._js.start()
+        if can_run_sync():
+            self._wait(promise)
+
+    async def ready(self) -> None:
+        """Waits until the worker has started (raises its start-up error)."""
+        try:
+            await self._js.start()
+        except JsException as e:
+            raise _translate(e) from None
+
+    def send_message(self, value: Any) -> None:
+        """Sends ``value`` (TypeError, before anything is sent, for a value that cannot be sent)."""
+        converted = _to_js(value)
+        try:
+            self._js.send(converted)
+        except JsException as e:
+            raise _translate(e) from None
+
+    send = send_message
+
+    def _settle(self) -> None:
+        if can_run_sync() and self.state in ("created", "starting", "running"):
+            self._wait(self._js.settle())
+
+    def _call(self, method: str, *args: Any) -> Any:
+        self._settle()
+        try:
+            return getattr(self._js, method)(*args)
+        except JsException as e:
+            raise _translate(e) from None
+
+    def get_unread_messages(self) -> list[WorkerMessage]:
+        """Settles, then returns the messages not read yet."""
+        return [WorkerMessage(m) for m in self._call("get_unread_messages")]
+
+    def has_unread_messages(self) -> bool:
+        """Settles, then says whether any message is unread."""
+        return bool(self._call("has_unread_messages"))
+
+    def get_message(self, i: int) -> WorkerMessage:
+        """Settles, then returns message ``i`` (in arrival order)."""
+        try:
+            return WorkerMessage(self._call("get_message", i))
+        except JsException as e:
+            raise IndexError(str(e)) from None
+
+    def get_messages(self) -> list[WorkerMessage]:
+        """Settles, then returns every message received so far."""
+        return [WorkerMessage(m) for m in self._call("get_messages")]
+
+    def _update_messages(self) -> None:
+        """Legacy (kept from the original pywebworker): settles and updates the message list."""
+        self._call("_update_messages")
+
+    async def recv(self, timeout: float | None = None) -> Any:
+        """The next message's value (the oldest unread one, or the next to arrive)."""
+        try:
+            value = await self._js.recv(None if timeout is None else timeout * 1000)
+        except JsException as e:
+            raise _translate(e) from None
+        return _to_py(value)
+
+    def __aiter__(self) -> JsWorker:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self.recv()
+        except (WorkerExitedError, WorkerKilledError):
+            raise StopAsyncIteration from None
+
+    def kill(self) -> None:
+        """Stops the worker at once; messages it sent before stay readable."""
+        self._js.kill()
+
+    def __enter__(self) -> JsWorker:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
+    def __iter__(self) -> Iterator[WorkerMessage]:
+        return iter(self.get_messages())
