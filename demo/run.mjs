@@ -1,23 +1,22 @@
 // Runs the demo pages in headless Chromium and prints what the workers sent back: the original
-// Quick Reference through JsWorker on an isolated page (shared rings) and an ordinary page
-// (postMessage), then two workers streaming through a ring.
+// Quick Reference in Python (real Pyodide, the wheel installed with micropip) on an isolated page
+// (shared rings) and an ordinary page (postMessage), then two workers streaming through a ring.
 import { launchBrowser, openPage } from "../tests/browser/harness.mjs";
 
 const browser = await launchBrowser();
 let failed = false;
 try {
   for (const isolated of [true, false]) {
-    const { page, server } = await openPage(browser, { isolated, path: "/demo/quickref.html" });
-    const result = await page.waitForFunction(() => window.demo).then((h) => h.jsonValue());
+    const { page, server } = await openPage(browser, { isolated, path: "/demo/pyodide.html" });
+    const result = await page.waitForFunction(() => window.demo, null, { timeout: 120_000 }).then((h) => h.jsonValue());
     await page.close();
     await server.close();
-    console.log(`\nQuick Reference with JsWorker, page ${isolated ? "cross-origin isolated" : "not isolated"}:`);
+    console.log(`\nQuick Reference (demo/py/quick_reference.py) in Pyodide, page ${isolated ? "cross-origin isolated" : "not isolated"}:`);
     if (result.error) {
       console.error(`  failed: ${result.error}`);
       failed = true;
       continue;
     }
-    console.log(`  transport: ${result.transport}`);
     for (const line of result.printed) console.log(`  ${line}`);
   }
 

@@ -3,5 +3,6 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 bash "$ROOT/scripts/build-wasm.sh"
-step "demo: the Quick Reference through JsWorker, then two workers on one ring"
+bash "$ROOT/scripts/build-wheel.sh"
+step "demo: the Quick Reference in Pyodide, then two workers on one ring"
 node "$ROOT/demo/run.mjs"

@@ -125,11 +125,19 @@ def _to_js(value: Any) -> Any:
 
 
 def _to_py(value: Any) -> Any:
-    if isinstance(value, JsProxy):
-        if hasattr(value, "to_bytes") and js.ArrayBuffer.isView(value):
-            return value.to_bytes()
-        return value.to_py()
-    return value
+    """The Python value of a received JavaScript value: typed arrays and ArrayBuffers become
+    bytes, arrays lists, plain objects dicts, bigints ints (recursively)."""
+    if not isinstance(value, JsProxy):
+        return value
+    if js.ArrayBuffer.isView(value):
+        return js.Uint8Array.new(value.buffer, value.byteOffset, value.byteLength).to_bytes()
+    if value.constructor == js.ArrayBuffer:
+        return js.Uint8Array.new(value).to_bytes()
+    if js.Array.isArray(value):
+        return [_to_py(item) for item in value]
+    if value.typeof == "bigint":
+        return int(js.String(value))
+    return {str(k): _to_py(js.Reflect.get(value, k)) for k in js.Object.keys(value)}
 
 
 def _translate(e: JsException) -> Exception:

@@ -132,4 +132,18 @@ w.kill()
     assert.equal(lines[2], "WorkerError: RangeError no boom");
     assert.equal(lines[3], "[{'still': 'alive', 'n': 3}]");
   });
+
+  test(`${mode}: await recv() and async for, ending when the worker closes itself`, async () => {
+    const lines = await runPython(isolated, `
+from pywebworker.worker import JsWorker
+w = JsWorker("self.onmessage = (e) => { for (let i = 0; i < e.data; i++) self.postMessage({i, bytes: new Uint8Array([i])}); self.close(); };")
+await w.ready()
+w.send_message(4)
+first = await w.recv(timeout=5)
+print(first["i"], first["bytes"])
+print([(v["i"], v["bytes"]) async for v in w])
+print(w.state)
+`);
+    assert.deepEqual(lines, ["0 b'\\x00'", "[(1, b'\\x01'), (2, b'\\x02'), (3, b'\\x03')]", "exited"]);
+  });
 }
