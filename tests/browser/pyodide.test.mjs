@@ -2,6 +2,7 @@
 // set-up builds — on an isolated page and on an ordinary one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { withPage } from "./harness.mjs";
 
 for (const isolated of [true, false]) {
@@ -41,39 +42,8 @@ json.dumps({"version": pywebworker.__version__, "names": _web.names(), "wasm_mag
   });
 }
 
-const QUICK_REFERENCE = `
-from pywebworker.worker import JsWorker
-
-script = '''
-console.log('worker created');
-self.onmessage = function(message){
-	console.log('Received: ' + message.data);
-	self.postMessage(message.data);
-}
-'''
-
-worker = JsWorker(script)
-worker.start()
-
-worker.send_message('This is the first message')
-messages = worker.get_unread_messages()
-print([message.read() for message in messages])
-
-worker.send_message('This is the second message')
-print(worker.has_unread_messages())
-
-first_message = worker.get_message(0)
-second_message = worker.get_message(1)
-print(first_message.is_opened())
-print(second_message.is_opened())
-
-worker.send_message('This is the third message')
-worker._update_messages()
-print(worker.get_message(2).read())
-
-worker.kill()
-print("transport:", worker.transport)
-`;
+// The same file the demo runs: the original Quick Reference, with JsWorker for its echo script.
+const QUICK_REFERENCE = readFileSync(new URL("../../demo/py/quick_reference.py", import.meta.url), "utf8");
 
 /** Runs Python in Pyodide on a fresh page with the wheel installed; returns what it printed. */
 async function runPython(isolated, code) {
