@@ -224,6 +224,8 @@ export class JsWorker {
       throw new TypeError(`a worker script is a source string or a URL, not ${script === null ? "null" : typeof script}`);
     }
     this.script.type = options.type ?? "classic";
+    // A PyWorker: {indexURL, files, packages, env, repl} for Pyodide in the worker.
+    if (options.python) this.script.python = options.python;
     this.script.name = options.name ?? `pywebworker-${++serial}`;
     /** @type {"shared" | "post"} how this worker's messages travel */
     this.transport = pickTransport(options.transport);

@@ -105,6 +105,12 @@ export function forEachFrame(buffer, fn) {
 
 /** A plain description of an error, for sending it to the other side. */
 export function describeError(e) {
+  if (e instanceof Error && e.constructor.name === "PythonError" && typeof e.type === "string") {
+    // Pyodide's PythonError: the message is the traceback, whose last line is "Type: message".
+    const last = e.message.trimEnd().split("\n").pop() ?? "";
+    const message = last.startsWith(e.type) ? last.slice(e.type.length).replace(/^: ?/, "") : last;
+    return { name: e.type, message, stack: e.message };
+  }
   if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack ?? "" };
   let text;
   try {

@@ -312,19 +312,51 @@ class PostTransport {
 
 // ---- Start-up ---------------------------------------------------------------------------------
 
-async function loadScript({ source, url, type, name }) {
+/** Starts Pyodide in this worker and runs a PyWorker's Python script (or its REPL mode). */
+async function loadPython({ source, url, name, python }) {
+  const { loadPyodide } = await import(python.indexURL + "pyodide.mjs");
+  const py = await loadPyodide({ indexURL: python.indexURL, env: python.env ?? {} });
+  if (python.packages?.length) await py.loadPackage(python.packages);
+  py.registerJsModule("_pywebworker_channel", {
+    transport: transport instanceof SharedTransport ? "shared" : "post",
+    send: (value) => send(value),
+    recv: (timeoutMs) => self.recv(timeoutMs ?? undefined),
+  });
+  // The worker-side modules of the package, handed over by the page from its wheel.
+  const site = py.runPython("import site; site.getsitepackages()[0]");
+  py.FS.mkdirTree(`${site}/pywebworker`);
+  for (const [file, text] of Object.entries(python.files)) py.FS.writeFile(`${site}/pywebworker/${file}`, text);
+  const inside = py.pyimport("pywebworker.inside");
+  if (python.repl) {
+    userOnMessage = (event) => inside._repl(event.data);
+    return;
+  }
+  if (url !== undefined) source = await fetchScript(url);
+  await py.runPythonAsync(source, { filename: url ?? `${name}.py` });
+  if (py.globals.has("onmessage")) userOnMessage = (event) => inside._dispatch(event.data);
+}
+
+async function fetchScript(url) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(`could not fetch the worker script ${url}: ${e.message}`);
+  }
+  if (!response.ok) {
+    throw new Error(`the worker script URL ${url} answered ${response.status} ${response.statusText}`.trimEnd());
+  }
+  return response.text();
+}
+
+async function loadScript(script) {
+  if (script.python) return loadPython(script);
+  let { source } = script;
+  const { url, type, name } = script;
   if (url !== undefined) {
-    let response;
-    try {
-      response = await fetch(url);
-    } catch (e) {
-      throw new Error(`could not fetch the worker script ${url}: ${e.message}`);
-    }
-    if (!response.ok) {
-      throw new Error(`the worker script URL ${url} answered ${response.status} ${response.statusText}`.trimEnd());
-    }
+    const text = await fetchScript(url);
     if (type === "module") return import(url);
-    source = await response.text();
+    source = text;
   }
   if (type === "module") {
     const blob = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));

@@ -27,3 +27,8 @@ def read(name: str) -> bytes:
     if not node.is_file():
         raise FileNotFoundError(f"pywebworker's wheel carries no web file {name!r}; carried: {names()}")
     return node.read_bytes()
+
+
+def package_source(name: str) -> str:
+    """The source of one of the package's own modules (handed to a PyWorker's Pyodide)."""
+    return (resources.files(__package__) / name).read_text()

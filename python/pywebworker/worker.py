@@ -1,4 +1,4 @@
-"""Workers for Pyodide: ``JsWorker`` runs a JavaScript worker script.
+"""Workers for Pyodide: ``PyWorker`` runs Python in a worker, ``JsWorker`` runs JavaScript.
 
 Messages travel through rings in shared wasm memory when the page is cross-origin isolated, and
 through batched ``postMessage`` otherwise (``worker.transport`` says which). The methods of the
@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import JsException, JsProxy, can_run_sync, run_sync, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import JsException, can_run_sync, run_sync, to_js  # type: ignore[import-not-found]
 
 from . import _web
+from ._values import _to_js, _to_py
 
 __all__ = [
+    "PyWorker",
     "JsWorker",
     "WorkerMessage",
     "WorkerError",
@@ -95,51 +97,6 @@ def _js_object(d: dict[str, Any]) -> Any:
     return to_js(d, dict_converter=js.Object.fromEntries)
 
 
-def _check(value: Any, path: str = "value", depth: int = 0) -> None:
-    """Raises TypeError naming the type (and where it is) for a value that cannot be sent."""
-    if depth > 512:
-        raise TypeError(f"pywebworker cannot send this value (at {path}): it nests too deep or refers to itself")
-    if value is None or isinstance(value, (str, bytes, bytearray, memoryview, bool, int, float)):
-        return
-    if isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            _check(item, f"{path}[{i}]", depth + 1)
-        return
-    if isinstance(value, dict):
-        for k, item in value.items():
-            if not isinstance(k, str):
-                raise TypeError(f"pywebworker cannot send a dict with a key of type {type(k).__name__} "
-                                f"(at {path}): keys must be str")
-            _check(item, f"{path}[{k!r}]", depth + 1)
-        return
-    raise TypeError(f"pywebworker cannot send a value of type {type(value).__name__} (at {path}): a message "
-                    "may hold str, bytes, bytearray, memoryview, int, float, bool, None, list, tuple and "
-                    "dict with str keys")
-
-
-def _to_js(value: Any) -> Any:
-    _check(value)
-    if isinstance(value, (bytearray, memoryview)):
-        value = bytes(value)
-    return to_js(value, dict_converter=js.Object.fromEntries, create_pyproxies=False)
-
-
-def _to_py(value: Any) -> Any:
-    """The Python value of a received JavaScript value: typed arrays and ArrayBuffers become
-    bytes, arrays lists, plain objects dicts, bigints ints (recursively)."""
-    if not isinstance(value, JsProxy):
-        return value
-    if js.ArrayBuffer.isView(value):
-        return js.Uint8Array.new(value.buffer, value.byteOffset, value.byteLength).to_bytes()
-    if value.constructor == js.ArrayBuffer:
-        return js.Uint8Array.new(value).to_bytes()
-    if js.Array.isArray(value):
-        return [_to_py(item) for item in value]
-    if value.typeof == "bigint":
-        return int(js.String(value))
-    return {str(k): _to_py(js.Reflect.get(value, k)) for k in js.Object.keys(value)}
-
-
 def _translate(e: JsException) -> Exception:
     """The Python error for an error thrown by the JavaScript side."""
     err = getattr(e, "js_error", None)
@@ -194,13 +151,15 @@ class JsWorker:
                  settle_timeout: float = 10.0, name: str | None = None) -> None:
         if (script is None) == (url is None):
             raise TypeError("give a worker either a script (source text) or url=")
+        self._create(script, url, {"transport": transport, "settleTimeout": settle_timeout * 1000, "name": name})
+
+    def _create(self, script: str | None, url: str | None, options: dict[str, Any]) -> None:
         api = _runtime()
-        options: dict[str, Any] = {"transport": transport, "settleTimeout": settle_timeout * 1000}
-        if name is not None:
-            options["name"] = name
-        source = js.URL.new(url, js.location.href) if url is not None else script
+        source = js.URL.new(url, js.location.href) if url is not None else (script or "")
+        js_options = to_js({k: v for k, v in options.items() if v is not None},
+                           dict_converter=js.Object.fromEntries)
         try:
-            self._js = api.JsWorker.new(source, _js_object(options))
+            self._js = api.JsWorker.new(source, js_options)
         except JsException as e:
             raise _translate(e) from None
 
@@ -308,3 +267,29 @@ class JsWorker:
 
     def __iter__(self) -> Iterator[WorkerMessage]:
         return iter(self.get_messages())
+
+
+class PyWorker(JsWorker):
+    """A Web Worker running Python in its own Pyodide.
+
+    ``script`` (or ``url=``) is Python source. Inside, ``from pywebworker.inside import send,
+    recv, messages`` talks to the page, and a ``def onmessage(value): ...`` receives each message.
+    Without a script, each message is Python code and the reply is what it printed (the
+    behaviour of pywebworker 0.0.8). The worker's Pyodide comes from the page's own ``indexURL``
+    unless ``index_url=`` says otherwise; ``packages=`` are loaded before the script runs.
+    """
+
+    def __init__(self, script: str | None = None, *, url: str | None = None, transport: str = "auto",
+                 settle_timeout: float = 60.0, name: str | None = None, packages: list[str] | tuple[str, ...] = (),
+                 env: dict[str, str] | None = None, index_url: str | None = None) -> None:
+        if script is not None and url is not None:
+            raise TypeError("give a PyWorker a script (Python source) or url=, not both")
+        if index_url is None:
+            import pyodide_js  # type: ignore[import-not-found]
+
+            index_url = str(pyodide_js._api.config.indexURL)
+        files = {name_: _web.package_source(name_) for name_ in ("__init__.py", "_values.py", "inside.py")}
+        python = {"indexURL": index_url, "files": files, "packages": list(packages), "env": dict(env or {}),
+                  "repl": script is None and url is None}
+        self._create(script, url, {"transport": transport, "settleTimeout": settle_timeout * 1000, "name": name,
+                                   "python": python})

@@ -116,4 +116,38 @@ print(w.state)
 `);
     assert.deepEqual(lines, ["0 b'\\x00'", "[(1, b'\\x01'), (2, b'\\x02'), (3, b'\\x03')]", "exited"]);
   });
+
+  test(`${mode}: PyWorker runs Python in its own Pyodide: echo, REPL mode, and a Python exception`, async () => {
+    const lines = await runPython(isolated, `
+from pywebworker.worker import PyWorker, WorkerError
+echo = PyWorker("""
+from pywebworker.inside import send, transport
+def onmessage(value):
+    send({"echo": value, "inside": transport})
+""")
+echo.start()
+echo.send_message(["This is the first message", 2, b"\\x01"])
+print([m.read() for m in echo.get_unread_messages()])
+repl = PyWorker()
+repl.start()
+repl.send_message("x = 6 * 7\\nprint(x)")
+repl.send_message("print(x + 1)")
+print([m.read() for m in repl.get_unread_messages()])
+repl.send_message("1 / 0")
+try:
+    repl.get_unread_messages()
+except WorkerError as e:
+    print(e.remote_type, "|", e.remote_message, "|", "Traceback" in (e.remote_stack or ""))
+repl.send_message("print('still here')")
+print([m.read() for m in repl.get_unread_messages()])
+echo.kill(); repl.kill()
+`);
+    const inside = isolated ? "shared" : "post";
+    assert.deepEqual(lines, [
+      `[{'echo': ['This is the first message', 2, b'\\x01'], 'inside': '${inside}'}]`,
+      "['42\\n', '43\\n']",
+      "ZeroDivisionError | division by zero | True",
+      "['still here\\n']",
+    ]);
+  });
 }
