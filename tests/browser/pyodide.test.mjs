@@ -150,4 +150,34 @@ echo.kill(); repl.kill()
       "['still here\\n']",
     ]);
   });
+
+  test(`${mode}: Python errors: 404 URL, send to a killed worker, recv woken by kill, other workers intact`, async () => {
+    const lines = await runPython(isolated, `
+import asyncio
+from pywebworker.worker import JsWorker, WorkerScriptError, WorkerKilledError
+try:
+    JsWorker(url="/tests/browser/tasks/no-such-script.js").start()
+except WorkerScriptError as e:
+    print("404:", "answered 404" in str(e))
+quiet = JsWorker("self.onmessage = () => {};")
+other = JsWorker(url="/tests/browser/tasks/echo-upper.js")
+quiet.start(); other.start()
+other.send_message("queued")
+pending = asyncio.ensure_future(quiet.recv())
+await asyncio.sleep(0.05)
+quiet.kill()
+try:
+    await pending
+except WorkerKilledError:
+    print("recv woken: WorkerKilledError")
+try:
+    quiet.send_message("too late")
+except WorkerKilledError as e:
+    print("send:", str(e).split(":")[0])
+print("other:", await other.recv(timeout=5))
+other.kill()
+`);
+    assert.deepEqual(lines, ["404: True", "recv woken: WorkerKilledError", "send: the worker was killed",
+      "other: QUEUED"]);
+  });
 }
