@@ -141,6 +141,11 @@ except WorkerError as e:
 repl.send_message("print('still here')")
 print([m.read() for m in repl.get_unread_messages()])
 echo.kill(); repl.kill()
+from pywebworker.worker import WorkerScriptError
+try:
+    PyWorker("def broken(:\\n    pass").start()
+except WorkerScriptError as e:
+    print("start:", e.remote_type, "|", "broken" in (e.remote_stack or ""))
 `);
     const inside = isolated ? "shared" : "post";
     assert.deepEqual(lines, [
@@ -148,6 +153,7 @@ echo.kill(); repl.kill()
       "['42\\n', '43\\n']",
       "ZeroDivisionError | division by zero | True",
       "['still here\\n']",
+      "start: SyntaxError | True",
     ]);
   });
 
