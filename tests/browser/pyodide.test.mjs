@@ -186,4 +186,16 @@ other.kill()
     assert.deepEqual(lines, ["404: True", "recv woken: WorkerKilledError", "send: the worker was killed",
       "other: QUEUED"]);
   });
+
+  test(`${mode}: PyWorker from a URL, with environment variables`, async () => {
+    const lines = await runPython(isolated, `
+from pywebworker.worker import PyWorker
+w = PyWorker(url="/tests/browser/tasks/greet.py", env={"GREETING": "bonjour"})
+w.start()
+w.send_message("Ada")
+print(w.get_unread_messages()[0].read())
+w.kill()
+`);
+    assert.deepEqual(lines, ["bonjour, Ada"]);
+  });
 }
