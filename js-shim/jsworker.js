@@ -3,10 +3,9 @@
 // otherwise. Same API and message semantics in both modes.
 
 import { Encoder, decode } from "./codec.js";
-import {
-  PREFIX, TAG, FLAG_MORE, FLAG_ABORT, TAG_MASK, STATUS, LINK_CAPACITY, BatchWriter, forEachFrame,
-} from "./protocol.js";
-import { IsolationError } from "./threads.js";
+import { MemoryViews, PortReader, TAKEN } from "./port.js";
+import { PREFIX, TAG, STATUS, LINK_CAPACITY, BatchWriter, forEachFrame } from "./protocol.js";
+import { IsolationError, loadShared } from "./threads.js";
 
 export { IsolationError };
 
@@ -110,14 +109,8 @@ let liveLinks = 0;
  * @returns {Promise<{glue: any, module: WebAssembly.Module, memory: WebAssembly.Memory, exports: any}>}
  */
 export function loadRuntime(glueUrl) {
-  runtime ??= (async () => {
-    const href = new URL(glueUrl ?? defaultGlueUrl(), location.href).href;
-    const glue = await import(href);
-    const wasmUrl = new URL("pywebworker_bg.wasm", href);
-    const module = await WebAssembly.compileStreaming(fetch(wasmUrl));
-    const exports = await glue.default({ module_or_path: module });
-    return ready(glue, module, exports);
-  })();
+  runtime ??= loadShared(new URL(glueUrl ?? defaultGlueUrl(), location.href).href)
+    .then(({ glue, module, exports }) => ready(glue, module, exports));
   return runtime;
 }
 
@@ -300,7 +293,8 @@ export class JsWorker {
       liveLinks++;
       this._port = rt.glue.linkPort(this._link, 0);
       this._maxFrame = rt.glue.maxFramePayload(this.options.capacity ?? LINK_CAPACITY);
-      this._views();
+      this._mem = new MemoryViews(rt.memory);
+      this._reader = new PortReader(rt.glue, this._port, this._mem);
       Object.assign(init, { module: rt.module, memory: rt.memory });
     }
     const ready = new Promise((resolve, reject) => (this._readyHooks = { resolve, reject }));
@@ -320,13 +314,6 @@ export class JsWorker {
     }
     this._drainOut();
     await ready;
-  }
-
-  _views() {
-    const buffer = this._rt.memory.buffer;
-    this._u8 = new Uint8Array(buffer);
-    this._u32 = new Uint32Array(buffer);
-    this._i32 = new Int32Array(buffer);
   }
 
   _onControl(data) {
@@ -379,8 +366,8 @@ export class JsWorker {
     if (this._port && n <= this._maxFrame && (this._outQueue.length === this._outHead || this._drainOut())) {
       const ptr = this._rt.glue.portReserve(this._port, n);
       if (ptr > 0) {
-        if (ptr + n > this._u8.length) this._views();
-        const mem = this._u8, src = enc.u8;
+        this._mem.cover(ptr, n);
+        const mem = this._mem.u8, src = enc.u8;
         if (n <= 64) for (let i = 0; i < n; i++) mem[ptr + i] = src[i];
         else mem.set(src.subarray(0, n), ptr);
         this._rt.glue.portCommit(this._port, TAG.DATA, n, false);
@@ -420,7 +407,7 @@ export class JsWorker {
     const g = this._rt.glue;
     while (this._outHead < this._outQueue.length) {
       const item = this._outQueue[this._outHead];
-      while (item.at < item.bytes.length || item.bytes.length === 0) {
+      for (;;) {
         const n = Math.min(this._maxFrame, item.bytes.length - item.at);
         const ptr = g.portReserve(this._port, n);
         if (ptr === STATUS.FULL) {
@@ -428,8 +415,8 @@ export class JsWorker {
           return false;
         }
         if (ptr < 0) throw this._statusError(ptr);
-        if (ptr + n > this._u8.length) this._views();
-        this._u8.set(item.bytes.subarray(item.at, item.at + n), ptr);
+        this._mem.cover(ptr, n);
+        this._mem.u8.set(item.bytes.subarray(item.at, item.at + n), ptr);
         item.at += n;
         const more = item.at < item.bytes.length;
         g.portCommit(this._port, TAG.DATA, n, more);
@@ -437,9 +424,9 @@ export class JsWorker {
       }
       this._outQueue[this._outHead++] = undefined;
     }
+    // Each message's last commit already woke the worker.
     this._outQueue.length = 0;
     this._outHead = 0;
-    g.portFlush(this._port);
     return true;
   }
 
@@ -457,8 +444,8 @@ export class JsWorker {
           const seen = g.portBeginSpace(this._port, need);
           if (seen === undefined) continue;
           try {
-            if (this._i32.buffer !== this._rt.memory.buffer) this._views();
-            const r = Atomics.waitAsync(this._i32, g.portSpaceWord(this._port) >>> 2, seen, 100);
+            this._mem.current();
+            const r = Atomics.waitAsync(this._mem.i32, g.portSpaceWord(this._port) >>> 2, seen, 100);
             if (r.async) await r.value;
           } finally {
             if (this._port) g.portEndSpace(this._port);
@@ -487,41 +474,20 @@ export class JsWorker {
   /** Moves every whole message waiting in the ring to its destination (shared mode). */
   _pump() {
     if (!this._port || this.state === "killed") return;
-    const g = this._rt.glue;
+    const reader = this._reader;
     for (;;) {
-      const ptr = g.portPeek(this._port);
-      if (ptr < 0 && ptr !== STATUS.PARTIAL) {
-        if (ptr === STATUS.EMPTY || ptr === STATUS.CLOSED) return;
-        this._corrupt();
-        return;
-      }
-      if (ptr > this._u8.length) this._views();
-      const len = ptr > 0 ? this._u32[(ptr >>> 2) - 2] : 0;
-      const meta = ptr > 0 ? this._u32[(ptr >>> 2) - 1] : FLAG_MORE;
-      let tag, value;
+      let r;
       try {
-        if (meta & (FLAG_MORE | FLAG_ABORT)) {
-          const n = g.portTryRecv(this._port);
-          if (n === STATUS.EMPTY || n === STATUS.CLOSED) return;
-          if (n < 0) return this._corrupt();
-          const at = g.portMessage(this._port);
-          if (at + n > this._u8.length) this._views();
-          tag = g.portTag(this._port);
-          value = decode(this._u8, at, n);
-        } else {
-          if (ptr + len > this._u8.length) this._views();
-          tag = meta & TAG_MASK;
-          try {
-            value = decode(this._u8, ptr, len);
-          } finally {
-            g.portRelease(this._port);
-          }
-        }
+        r = reader.take();
       } catch {
-        this._corrupt();
+        this._corrupt(); // a payload that does not decode
         return;
       }
-      this._deliver(tag, value);
+      if (r !== TAKEN) {
+        if (r !== STATUS.EMPTY && r !== STATUS.CLOSED) this._corrupt();
+        return;
+      }
+      this._deliver(reader.tag, reader.value);
     }
   }
 
@@ -539,8 +505,8 @@ export class JsWorker {
         continue;
       }
       try {
-        if (this._i32.buffer !== this._rt.memory.buffer) this._views();
-        const r = Atomics.waitAsync(this._i32, g.portSleepWord(this._port) >>> 2, seen);
+        this._mem.current();
+        const r = Atomics.waitAsync(this._mem.i32, g.portSleepWord(this._port) >>> 2, seen);
         if (r.async) await r.value;
       } finally {
         if (this.state === "running") g.portEndSleep(this._port);
@@ -717,7 +683,8 @@ export class JsWorker {
       const seen = g.portBeginSettle(this._port);
       if (seen === undefined) continue;
       try {
-        const r = Atomics.waitAsync(this._i32, g.portSettleWord(this._port) >>> 2, seen, Math.min(left, 10));
+        this._mem.current();
+        const r = Atomics.waitAsync(this._mem.i32, g.portSettleWord(this._port) >>> 2, seen, Math.min(left, 10));
         if (r.async) await r.value;
       } finally {
         if (this.state === "running") g.portEndSettle(this._port);
@@ -882,9 +849,10 @@ export class JsWorker {
   /** Wakes the page's own waits on this link so they see the new state. */
   _wake() {
     const g = this._rt.glue;
-    Atomics.notify(this._i32, g.portSleepWord(this._port) >>> 2);
-    Atomics.notify(this._i32, g.portSettleWord(this._port) >>> 2);
-    Atomics.notify(this._i32, g.portSpaceWord(this._port) >>> 2);
+    const i32 = this._mem.i32;
+    Atomics.notify(i32, g.portSleepWord(this._port) >>> 2);
+    Atomics.notify(i32, g.portSettleWord(this._port) >>> 2);
+    Atomics.notify(i32, g.portSpaceWord(this._port) >>> 2);
   }
 
   /** Learns when the worker's thread is gone (its lock is released), then frees its memory. */

@@ -8,9 +8,8 @@
 
 import * as wasmGlue from "./pkg/pywebworker.js";
 import { Encoder, decode } from "./codec.js";
-import {
-  PREFIX, TAG, FLAG_MORE, FLAG_ABORT, TAG_MASK, STATUS, THREAD_STACK, BatchWriter, forEachFrame, describeError,
-} from "./protocol.js";
+import { MemoryViews, PortReader, TAKEN } from "./port.js";
+import { PREFIX, TAG, STATUS, THREAD_STACK, BatchWriter, forEachFrame, describeError } from "./protocol.js";
 
 // The global scope, looked up once: reading `self` costs ~0.3 us in a worker (measured), more
 // than handling a message.
@@ -126,18 +125,13 @@ function runHandler(fn, event) {
 class SharedTransport {
   constructor(glue, exports, port) {
     this.glue = glue;
-    this.memory = exports.memory;
     this.port = port;
-    this.refresh();
+    this.views = new MemoryViews(exports.memory);
+    this.reader = new PortReader(glue, port, this.views);
     this.maxFrame = glue.maxFramePayload(glue.portFreeBytes(port));
     this.unacked = 0; // messages taken by recv() and not acknowledged yet
     this.ackTimer = null;
     this.closed = false;
-  }
-
-  refresh() {
-    this.u8 = new Uint8Array(this.memory.buffer);
-    this.u32 = new Uint32Array(this.memory.buffer);
   }
 
   sendBytes(tag, bytes) {
@@ -145,8 +139,8 @@ class SharedTransport {
     if (bytes.length <= this.maxFrame) {
       const ptr = g.portReserve(this.port, bytes.length);
       if (ptr > 0) {
-        if (ptr + bytes.length > this.u8.length) this.refresh();
-        this.u8.set(bytes, ptr);
+        this.views.cover(ptr, bytes.length);
+        this.views.u8.set(bytes, ptr);
         g.portCommit(this.port, tag, bytes.length, false);
         return;
       }
@@ -157,48 +151,24 @@ class SharedTransport {
     if (status < 0) throw new Error(`pywebworker: send failed with status ${status}`);
   }
 
-  /** Reads the next whole message into `this.tag` / `this.value`; false when none is waiting. */
+  /** Takes the next whole message into `this.reader.value`; false when none is waiting. */
   take() {
-    const g = this.glue;
-    const ptr = g.portPeek(this.port);
-    if (ptr < 0 && ptr !== STATUS.PARTIAL) return this.status(ptr);
-    if (ptr > this.u8.length) this.refresh();
-    const len = ptr > 0 ? this.u32[(ptr >>> 2) - 2] : 0;
-    const meta = ptr > 0 ? this.u32[(ptr >>> 2) - 1] : FLAG_MORE;
-    if (meta & (FLAG_MORE | FLAG_ABORT)) {
-      const n = g.portTryRecv(this.port);
-      if (n < 0) return this.status(n);
-      const at = g.portMessage(this.port);
-      if (at + n > this.u8.length) this.refresh();
-      this.tag = g.portTag(this.port);
-      this.value = decode(this.u8, at, n);
-      return true;
-    }
-    if (ptr + len > this.u8.length) this.refresh();
-    try {
-      this.value = decode(this.u8, ptr, len);
-    } finally {
-      g.portRelease(this.port);
-    }
-    this.tag = meta & TAG_MASK;
-    return true;
-  }
-
-  status(code) {
-    if (code === STATUS.EMPTY) return false;
-    if (code === STATUS.CLOSED) {
+    const r = this.reader.take();
+    if (r === TAKEN) return true;
+    if (r === STATUS.EMPTY) return false;
+    if (r === STATUS.CLOSED) {
       this.closed = true;
       return false;
     }
-    throw new Error(`pywebworker: this worker's channel is unusable (status ${code}: shared memory is corrupt)`);
+    throw new Error(`pywebworker: this worker's channel is unusable (status ${r}: shared memory is corrupt)`);
   }
 
   /** Handles every message waiting; returns how many. */
   drain() {
     let handled = 0;
     while (this.take()) {
-      const pending = dispatch(this.value);
-      this.value = undefined;
+      const pending = dispatch(this.reader.value);
+      this.reader.value = undefined;
       if (pending) pending.then(() => this.glue.portAck(this.port, 1));
       else handled++;
     }
@@ -224,8 +194,8 @@ class SharedTransport {
       const seen = g.portBeginSleep(this.port);
       if (seen === undefined) continue;
       try {
-        const i32 = new Int32Array(this.memory.buffer);
-        const r = Atomics.waitAsync(i32, g.portSleepWord(this.port) >>> 2, seen);
+        this.views.current();
+        const r = Atomics.waitAsync(this.views.i32, g.portSleepWord(this.port) >>> 2, seen);
         if (r.async) await r.value;
       } finally {
         g.portEndSleep(this.port);
@@ -241,8 +211,8 @@ class SharedTransport {
     if (n === STATUS.CLOSED) throw new Error("pywebworker: the page closed this worker's channel");
     if (n < 0) throw new Error(`pywebworker: recv failed with status ${n} (shared memory is corrupt)`);
     const at = this.glue.portMessage(this.port);
-    if (at + n > this.u8.length) this.refresh();
-    const value = decode(this.u8, at, n);
+    this.views.cover(at, n);
+    const value = decode(this.views.u8, at, n);
     // Counted as handled when the script asks for the next one or returns to the event loop.
     this.unacked++;
     this.ackTimer ??= setTimeout(() => this.ackTaken(), 0);

@@ -140,11 +140,8 @@ impl Producer {
     /// Publishes the frame reserved by [`reserve_detached`](Self::reserve_detached) with `tag`.
     /// Returns `false` (and publishes nothing) when nothing is reserved.
     pub fn commit_reserved(&mut self, tag: u16) -> bool {
-        match self.reserved.take() {
-            Some(len) => {
-                self.commit_frame(len, u32::from(tag));
-                true
-            }
+        match self.reserved {
+            Some(len) => self.commit_part(tag, len, false),
             None => false,
         }
     }
