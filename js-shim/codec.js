@@ -10,11 +10,12 @@
 //   8 bytes: kind:u8 n:u32 raw[n]   (kind: BYTE_KINDS index; the element type is kept)
 //   9 list: count:u32 value[count]
 //  10 dict: count:u32 (n:u32 utf8[n] value)[count]       (string keys, insertion order)
+//  11 tuple: count:u32 value[count]       (written by Python only; read here as an array)
 //
 // Anything else (functions, symbols, Map, Set, Date, class instances, cycles...) is a TypeError
 // naming the type, thrown before anything is sent.
 
-export const T = { NULL: 0, UNDEFINED: 1, FALSE: 2, TRUE: 3, INT: 4, FLOAT: 5, BIGINT: 6, STRING: 7, BYTES: 8, LIST: 9, DICT: 10 };
+export const T = { NULL: 0, UNDEFINED: 1, FALSE: 2, TRUE: 3, INT: 4, FLOAT: 5, BIGINT: 6, STRING: 7, BYTES: 8, LIST: 9, DICT: 10, TUPLE: 11 };
 
 /** Element types kept for bytes, by kind number. Python's bytes / bytearray / memoryview use 13-15. */
 export const BYTE_KINDS = [
@@ -341,7 +342,8 @@ class Decoder {
         this.at += n;
         return kind === 1 ? new Uint8Array(copy) : view(kind, copy);
       }
-      case T.LIST: {
+      case T.LIST:
+      case T.TUPLE: {
         if (depth > MAX_DEPTH) throw new CodecError("message nests too deep");
         const count = this.u32();
         this.need(count);

@@ -1,0 +1,213 @@
+"""The message codec in Python: the byte format of ``js-shim/codec.js``, so that Python values
+travel as frames without being converted to JavaScript objects on the way.
+
+value := type:u8 body (little-endian):
+  0 None | 1 undefined (read as None) | 2 False | 3 True | 4 int32 | 5 float64
+  6 big int: sign:u8 n:u32 magnitude[n] | 7 str: n:u32 utf8[n]
+  8 bytes: kind:u8 n:u32 raw[n] | 9 list: count:u32 value[count]
+  10 dict: count:u32 (n:u32 utf8[n] value)[count] | 11 tuple: count:u32 value[count]
+
+Type 11 is written by Python only (JavaScript reads it as an array). Bytes kinds 13, 14, 15 are
+Python's bytes, bytearray and memoryview (JavaScript reads them as Uint8Array); the typed-array
+kinds 2..11 are read as a ``memoryview`` cast to the element type, and a memoryview of such an
+element type is written as that typed array.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+__all__ = ["encode", "decode", "CodecError"]
+
+_MAX_DEPTH = 512
+_I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
+
+_NONE, _UNDEFINED, _FALSE, _TRUE, _INT, _FLOAT, _BIGINT, _STR, _BYTES, _LIST, _DICT, _TUPLE = range(12)
+_KIND_BYTES, _KIND_BYTEARRAY, _KIND_MEMORYVIEW = 13, 14, 15
+# Typed-array kinds of codec.js and the struct format of their elements.
+_FORMAT_OF_KIND = {2: "b", 4: "h", 5: "H", 6: "i", 7: "I", 8: "f", 9: "d", 10: "q", 11: "Q"}
+_KIND_OF_FORMAT = {f: k for k, f in _FORMAT_OF_KIND.items()}
+_KIND_OF_FORMAT.update({"l": 6 if struct.calcsize("l") == 4 else 10, "L": 7 if struct.calcsize("L") == 4 else 11})
+
+_head = struct.Struct("<BI").pack  # type byte + u32
+_int = struct.Struct("<Bi").pack
+_float = struct.Struct("<Bd").pack
+_bytes_head = struct.Struct("<BBI").pack
+_u32 = struct.Struct("<I")
+_i32 = struct.Struct("<i")
+_f64 = struct.Struct("<d")
+
+_ACCEPTED = ("a message may hold str, bytes, bytearray, memoryview, int, float, bool, None, list, tuple and "
+             "dict with str keys")
+
+
+class CodecError(ValueError):
+    """A received payload is not a valid message (truncated or of an unknown type)."""
+
+
+def encode(value: Any) -> bytes:
+    """The bytes of ``value``; TypeError naming the type and where it is for what cannot be sent."""
+    t = type(value)
+    if t is str:  # the common case, without the general machinery
+        b = value.encode("utf-8")
+        return _head(_STR, len(b)) + b
+    out: list[bytes] = []
+    _encode(value, out, "value", 0, set())
+    return b"".join(out)
+
+
+def _encode(value: Any, out: list[bytes], path: str, depth: int, active: set[int]) -> None:
+    t = type(value)
+    if t is str:
+        b = value.encode("utf-8")
+        out.append(_head(_STR, len(b)))
+        out.append(b)
+    elif value is None:
+        out.append(b"\x00")
+    elif t is bool:
+        out.append(b"\x03" if value else b"\x02")
+    elif t is int:
+        if _I32_MIN <= value <= _I32_MAX:
+            out.append(_int(_INT, value))
+        else:
+            mag = abs(value)
+            b = mag.to_bytes((mag.bit_length() + 7) // 8, "little")
+            out.append(struct.pack("<BBI", _BIGINT, 1 if value < 0 else 0, len(b)))
+            out.append(b)
+    elif t is float:
+        out.append(_float(_FLOAT, value))
+    elif t is bytes:
+        out.append(_bytes_head(_BYTES, _KIND_BYTES, len(value)))
+        out.append(value)
+    elif t is bytearray:
+        out.append(_bytes_head(_BYTES, _KIND_BYTEARRAY, len(value)))
+        out.append(bytes(value))
+    elif t is memoryview:
+        fmt = value.format.lstrip("@=<")
+        kind = _KIND_MEMORYVIEW if fmt in ("B", "c") else _KIND_OF_FORMAT.get(fmt)
+        if kind is None or value.ndim > 1:
+            raise TypeError(f"pywebworker cannot send a memoryview of format {value.format!r} and {value.ndim} "
+                            f"dimensions (at {path}): send bytes, or a one-dimensional memoryview of "
+                            "numbers (b, B, h, H, i, I, f, d, q, Q)")
+        b = value.tobytes()
+        out.append(_bytes_head(_BYTES, kind, len(b)))
+        out.append(b)
+    elif t is list or t is tuple:
+        _enter(value, path, depth, active)
+        out.append(_head(_LIST if t is list else _TUPLE, len(value)))
+        for i, item in enumerate(value):
+            _encode(item, out, f"{path}[{i}]", depth + 1, active)
+        active.discard(id(value))
+    elif t is dict:
+        _enter(value, path, depth, active)
+        out.append(_head(_DICT, len(value)))
+        for k, item in value.items():
+            if type(k) is not str:
+                raise TypeError(f"pywebworker cannot send a dict with a key of type {type(k).__name__} "
+                                f"(at {path}): keys must be str")
+            kb = k.encode("utf-8")
+            out.append(_u32.pack(len(kb)))
+            out.append(kb)
+            _encode(item, out, f"{path}[{k!r}]", depth + 1, active)
+        active.discard(id(value))
+    else:
+        # Subclasses of the accepted types are sent as their base type.
+        for base in (bool, int, float, str, bytes, bytearray, list, tuple, dict):
+            if isinstance(value, base):
+                _encode(base(value), out, path, depth, active)
+                return
+        raise TypeError(f"pywebworker cannot send a value of type {t.__name__} (at {path}): {_ACCEPTED}")
+
+
+def _enter(value: Any, path: str, depth: int, active: set[int]) -> None:
+    if depth >= _MAX_DEPTH or id(value) in active:
+        raise TypeError(f"pywebworker cannot send this value (at {path}): it nests too deep or refers to itself")
+    active.add(id(value))
+
+
+def decode(data: bytes | bytearray | memoryview) -> Any:
+    """The value of a payload; CodecError when it is truncated, too long or malformed."""
+    view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+    try:
+        value, at = _decode(view, 0, 0)
+    except (struct.error, IndexError, UnicodeDecodeError) as e:
+        raise CodecError(f"a message of {len(view)} bytes is not valid: {e}") from None
+    if at != len(view):
+        raise CodecError(f"a message of {len(view)} bytes has {len(view) - at} bytes after its value")
+    return value
+
+
+def _need(data: Any, at: int, n: int) -> None:
+    if at + n > len(data):
+        raise CodecError(f"a message of {len(data)} bytes is truncated (needs {at + n})")
+
+
+def _decode(data: Any, at: int, depth: int) -> tuple[Any, int]:
+    if depth > _MAX_DEPTH:
+        raise CodecError("a message nests too deep")
+    t = data[at]
+    at += 1
+    if t == _STR:
+        (n,) = _u32.unpack_from(data, at)
+        at += 4
+        _need(data, at, n)
+        return str(data[at:at + n], "utf-8"), at + n
+    if t == _INT:
+        return _i32.unpack_from(data, at)[0], at + 4
+    if t == _FLOAT:
+        return _f64.unpack_from(data, at)[0], at + 8
+    if t == _NONE or t == _UNDEFINED:
+        return None, at
+    if t == _FALSE:
+        return False, at
+    if t == _TRUE:
+        return True, at
+    if t == _LIST or t == _TUPLE:
+        (count,) = _u32.unpack_from(data, at)
+        at += 4
+        _need(data, at, count)  # every value takes at least one byte
+        items = []
+        for _ in range(count):
+            item, at = _decode(data, at, depth + 1)
+            items.append(item)
+        return (items if t == _LIST else tuple(items)), at
+    if t == _DICT:
+        (count,) = _u32.unpack_from(data, at)
+        at += 4
+        _need(data, at, count * 5)
+        out = {}
+        for _ in range(count):
+            (n,) = _u32.unpack_from(data, at)
+            at += 4
+            _need(data, at, n)
+            key = str(data[at:at + n], "utf-8")
+            out[key], at = _decode(data, at + n, depth + 1)
+        return out, at
+    if t == _BYTES:
+        kind = data[at]
+        (n,) = _u32.unpack_from(data, at + 1)
+        at += 5
+        _need(data, at, n)
+        raw = bytes(data[at:at + n])
+        at += n
+        if kind == _KIND_BYTEARRAY:
+            return bytearray(raw), at
+        if kind == _KIND_MEMORYVIEW:
+            return memoryview(raw), at
+        fmt = _FORMAT_OF_KIND.get(kind)
+        if fmt is not None:
+            if n % struct.calcsize(fmt):
+                raise CodecError(f"a typed array of {n} bytes is not whole {fmt!r} elements")
+            return memoryview(raw).cast(fmt), at
+        if kind > _KIND_MEMORYVIEW:
+            raise CodecError(f"unknown bytes kind {kind}")
+        return raw, at
+    if t == _BIGINT:
+        sign = data[at]
+        (n,) = _u32.unpack_from(data, at + 1)
+        at += 5
+        _need(data, at, n)
+        mag = int.from_bytes(data[at:at + n], "little")
+        return (-mag if sign else mag), at + n
+    raise CodecError(f"unknown value type {t}")

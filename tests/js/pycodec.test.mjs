@@ -1,0 +1,47 @@
+// The Python codec (python/pywebworker/_codec.py, run by CPython) and the JavaScript codec write
+// and read the same bytes; the Python side keeps Python's types through its own round trips.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Encoder, decode } from "../../js-shim/codec.js";
+
+const helper = fileURLToPath(new URL("./pycodec_helper.py", import.meta.url));
+const python = (mode, input) => execFileSync("python3", [helper, mode], { input, encoding: "utf8" });
+const fromHex = (hex) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+
+test("bytes written by Python decode in JavaScript to the matching values", () => {
+  const encoded = JSON.parse(python("encode"));
+  const expected = {
+    none: null, false: false, true: true, zero: 0, i32max: 2 ** 31 - 1, i32min: -(2 ** 31), big: 2n ** 31n,
+    bigneg: -(2n ** 100n), float: 1, pi: 3.25, str: "héllo 漢字 🎉", empty: "",
+    bytes: new Uint8Array([0, 1, 255]), bytearray: new Uint8Array([97, 98]), memoryview: new Uint8Array([120, 121, 122]),
+    doubles: new Float64Array(2), list: [1, "two", [3.5, null]], tuple: [1, 2], dict: { a: 1, b: { c: [true] } },
+  };
+  assert.deepEqual(Object.keys(encoded), Object.keys(expected));
+  for (const [name, hex] of Object.entries(encoded)) {
+    const bytes = fromHex(hex);
+    const value = decode(bytes, 0, bytes.length);
+    assert.deepEqual(value, expected[name], name);
+    if (ArrayBuffer.isView(value)) assert.equal(value.constructor, expected[name].constructor, name);
+  }
+});
+
+test("bytes written by JavaScript decode in Python to the matching values", () => {
+  const enc = new Encoder();
+  const values = [null, undefined, true, 7, -2.5, 2n ** 70n, "é", new Uint8Array([1, 2]), new Int16Array([-3, 4]),
+    new ArrayBuffer(2), [1, [2]], { k: "v", n: { m: null } }];
+  const hex = values.map((v) => Buffer.from(enc.encode(v)).toString("hex")).join("\n");
+  assert.deepEqual(python("decode", hex).trim().split("\n"), [
+    "None", "None", "True", "7", "-2.5", String(2n ** 70n), "'é'", "b'\\x01\\x02'", "[-3, 4]", "b'\\x00\\x00'",
+    "[1, [2]]", "{'k': 'v', 'n': {'m': None}}",
+  ]);
+});
+
+test("Python values come back from the Python codec equal and of the same type", () => {
+  assert.match(python("roundtrip"), /^ok \d+/);
+});
+
+test("the Python codec: TypeError naming the type and place; malformed bytes are a CodecError", () => {
+  assert.equal(python("errors").trim(), "ok");
+});
