@@ -2,8 +2,8 @@
 // shared wasm memory when the page is cross-origin isolated, and through batched postMessage
 // otherwise. Same API and message semantics in both modes.
 
-import { Encoder, decode } from "./codec.js";
-import { MemoryViews, PortReader, TAKEN } from "./port.js";
+import { Encoder } from "./codec.js";
+import { MemoryViews, PortReader, TAKEN, payload } from "./port.js";
 import { PREFIX, TAG, STATUS, LINK_CAPACITY, BatchWriter, forEachFrame } from "./protocol.js";
 import { IsolationError, loadShared } from "./threads.js";
 
@@ -207,6 +207,12 @@ export class JsWorker {
    * @param {number} [options.capacity] bytes per ring (a power of two; shared transport)
    * @param {(event: {data: Sendable, target: JsWorker}) => void} [options.onmessage]
    * @param {(error: WorkerError) => void} [options.onerror]
+   * @param {boolean} [options.raw] data messages travel as their encoded bytes: `send` is replaced
+   *   by `sendEncoded(bytes)` and received values are Uint8Arrays of the codec's format (the Python
+   *   API encodes and decodes on its side, so Python types survive)
+   * @param {"console" | ((line: string) => void)} [options.stdout] a PyWorker's printed lines:
+   *   to the page's console, or to a function (default: the worker's own console)
+   * @param {"console" | ((line: string) => void)} [options.stderr] the same for standard error
    */
   constructor(script, options = {}) {
     if (script instanceof URL) {
@@ -218,7 +224,11 @@ export class JsWorker {
     }
     this.script.type = options.type ?? "classic";
     // A PyWorker: {indexURL, files, packages, env, repl} for Pyodide in the worker.
-    if (options.python) this.script.python = options.python;
+    if (options.python) {
+      const forward = { stdout: options.stdout !== undefined, stderr: options.stderr !== undefined };
+      this.script.python = { ...options.python, forward };
+    }
+    this._raw = options.raw === true;
     this.script.name = options.name ?? `pywebworker-${++serial}`;
     /** @type {"shared" | "post"} how this worker's messages travel */
     this.transport = pickTransport(options.transport);
@@ -294,7 +304,7 @@ export class JsWorker {
       this._port = rt.glue.linkPort(this._link, 0);
       this._maxFrame = rt.glue.maxFramePayload(this.options.capacity ?? LINK_CAPACITY);
       this._mem = new MemoryViews(rt.memory);
-      this._reader = new PortReader(rt.glue, this._port, this._mem);
+      this._reader = new PortReader(rt.glue, this._port, this._mem, this._raw);
       Object.assign(init, { module: rt.module, memory: rt.memory });
     }
     const ready = new Promise((resolve, reject) => (this._readyHooks = { resolve, reject }));
@@ -318,9 +328,9 @@ export class JsWorker {
 
   _onControl(data) {
     if (data instanceof ArrayBuffer) {
-      // A postMessage batch from the worker.
-      if (this.state !== "running") return;
-      this._handled = forEachFrame(data, (tag, u8, at, len) => this._deliver(tag, decode(u8, at, len)));
+      // A postMessage batch from the worker (a script may send while it starts, as in shared mode).
+      if (this.state !== "running" && this.state !== "starting") return;
+      this._handled = forEachFrame(data, (tag, u8, at, len) => this._deliver(tag, payload(this._raw, tag, u8, at, len)));
       this._checkSettled();
       return;
     }
@@ -358,16 +368,32 @@ export class JsWorker {
    * @param {Sendable} value
    */
   send(value) {
-    if (this.state === "killed" || this.state === "exited" || this.state === "failed") throw this._deadError();
+    if (this._dead()) throw this._deadError();
     const enc = this._encoder;
-    const n = enc.encodeLength(value);
+    const n = enc.encodeLength(value); // first: encoding may move enc.u8 to a larger buffer
+    this._sendFrame(enc.u8, n);
+  }
+
+  /**
+   * Sends a message already encoded in the codec's format (`js-shim/codec.js`): the Python API's
+   * way to send, which keeps Python's types. The bytes are copied before this returns.
+   * @param {Uint8Array} bytes
+   */
+  sendEncoded(bytes) {
+    if (this._dead()) throw this._deadError();
+    if (!(bytes instanceof Uint8Array)) throw new TypeError("sendEncoded takes a Uint8Array of encoded bytes");
+    this._sendFrame(bytes, bytes.length);
+  }
+
+  /** Sends the first `n` bytes of `src` as one data message. */
+  _sendFrame(src, n) {
     this._sent++;
     // Order is kept: a message goes straight to the ring only when nothing is queued before it.
     if (this._port && n <= this._maxFrame && (this._outQueue.length === this._outHead || this._drainOut())) {
       const ptr = this._rt.glue.portReserve(this._port, n);
       if (ptr > 0) {
         this._mem.cover(ptr, n);
-        const mem = this._mem.u8, src = enc.u8;
+        const mem = this._mem.u8;
         if (n <= 64) for (let i = 0; i < n; i++) mem[ptr + i] = src[i];
         else mem.set(src.subarray(0, n), ptr);
         this._rt.glue.portCommit(this._port, TAG.DATA, n, false);
@@ -375,7 +401,7 @@ export class JsWorker {
       }
       if (ptr !== STATUS.FULL) throw this._statusError(ptr);
     }
-    const bytes = enc.u8.subarray(0, n);
+    const bytes = src.subarray(0, n);
     if (this.transport === "post") {
       this._batch.append(TAG.DATA, bytes);
       if (this.state === "running") {
@@ -515,6 +541,10 @@ export class JsWorker {
   }
 
   _deliver(tag, value) {
+    if (tag === TAG.STDOUT || tag === TAG.STDERR) {
+      this._output(tag === TAG.STDOUT ? this.options.stdout : this.options.stderr, tag, value);
+      return;
+    }
     if (tag === TAG.ERROR) {
       const { name, message, stack } = value ?? {};
       const err = new WorkerError(`the worker raised ${name}: ${message}`,
@@ -534,6 +564,21 @@ export class JsWorker {
       }
     } else {
       this.messages.push(new WorkerMessage(value));
+    }
+  }
+
+  /** A line a PyWorker printed, to where the `stdout` / `stderr` option says. */
+  _output(to, tag, line) {
+    if (typeof to === "function") {
+      try {
+        to(line);
+      } catch (e) {
+        setTimeout(() => { throw e; });
+      }
+    } else if (tag === TAG.STDOUT) {
+      console.log(`[${this.script.name}] ${line}`);
+    } else {
+      console.error(`[${this.script.name}] ${line}`);
     }
   }
 
@@ -585,6 +630,27 @@ export class JsWorker {
       }
       this._waiters.push(waiter);
     });
+  }
+
+  /**
+   * The oldest unread message (marked read), or undefined when none has arrived: never waits.
+   * Throws the worker's error when one comes first, and when the worker is dead and nothing is left.
+   * @returns {WorkerMessage | undefined}
+   */
+  tryRecv() {
+    this._throwPending();
+    let message = this._nextUnread();
+    if (!message) {
+      this._pump();
+      this._throwPending();
+      message = this._nextUnread();
+    }
+    if (message) {
+      message.read();
+      return message;
+    }
+    if (this._dead()) throw this._deadError();
+    return undefined;
   }
 
   /**
@@ -645,7 +711,9 @@ export class JsWorker {
 
   _unsettled() {
     if (this.transport === "post") return this._sent - this._handled;
-    return this._port ? this._rt.glue.portUnsettled(this._port) : this._sent;
+    // Messages still queued for room in the ring are not counted by the ring yet.
+    const queued = this._outQueue.length - this._outHead;
+    return this._port ? this._rt.glue.portUnsettled(this._port) + queued : this._sent;
   }
 
   /**
@@ -676,8 +744,11 @@ export class JsWorker {
     const g = this._rt.glue;
     for (;;) {
       this._drainOut();
+      // Acknowledged before pumping: replies written before the acknowledgement are then in the
+      // ring and this pump takes them (a reply in parts may still be arriving after an earlier one).
+      const done = this.state !== "running" || this._unsettled() === 0;
       this._pump();
-      if (this.state !== "running" || this._unsettled() === 0) return this._throwPending();
+      if (done) return this._throwPending();
       const left = deadline - clock.now();
       if (left <= 0) throw this._settleTimeout(timeoutMs);
       const seen = g.portBeginSettle(this._port);

@@ -2,7 +2,15 @@
 // (jsworker.js) and in workers (worker-runtime.js).
 
 import { decode } from "./codec.js";
-import { FLAG_MORE, FLAG_ABORT, TAG_MASK, STATUS } from "./protocol.js";
+import { FLAG_MORE, FLAG_ABORT, TAG, TAG_MASK, STATUS } from "./protocol.js";
+
+/**
+ * The value of a frame's payload: decoded, or with `raw` (the Python API, which decodes data
+ * itself) a copy of a data frame's bytes. Error and output frames are always decoded.
+ */
+export function payload(raw, tag, u8, at, len) {
+  return raw && tag === TAG.DATA ? u8.slice(at, at + len) : decode(u8, at, len);
+}
 
 /** What `PortReader.take` returns when it took a message (statuses are negative). */
 export const TAKEN = 1;
@@ -32,12 +40,16 @@ export class MemoryViews {
   }
 }
 
-/** Takes whole messages from the incoming ring of a port, decoding them in place. */
+/**
+ * Takes whole messages from the incoming ring of a port, decoding them in place. With `raw`, data
+ * messages are not decoded: `value` is a copy of their encoded bytes (the Python API decodes them).
+ */
 export class PortReader {
-  constructor(glue, port, views) {
+  constructor(glue, port, views, raw = false) {
     this.glue = glue;
     this.port = port;
     this.views = views;
+    this.raw = raw;
     this.tag = 0;
     this.value = undefined;
   }
@@ -60,16 +72,16 @@ export class PortReader {
       const at = g.portMessage(port);
       v.cover(at, n);
       this.tag = g.portTag(port);
-      this.value = decode(v.u8, at, n);
+      this.value = payload(this.raw, this.tag, v.u8, at, n);
       return TAKEN;
     }
     v.cover(ptr, len);
+    this.tag = meta & TAG_MASK;
     try {
-      this.value = decode(v.u8, ptr, len);
+      this.value = payload(this.raw, this.tag, v.u8, ptr, len);
     } finally {
       g.portRelease(port);
     }
-    this.tag = meta & TAG_MASK;
     return TAKEN;
   }
 }

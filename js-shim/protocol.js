@@ -3,8 +3,8 @@
 
 export const PREFIX = "pywebworker:";
 
-/** Frame tags. */
-export const TAG = { DATA: 0, ERROR: 1 };
+/** Frame tags: a message, an error report, a line a PyWorker's Python printed (stdout, stderr). */
+export const TAG = { DATA: 0, ERROR: 1, STDOUT: 2, STDERR: 3 };
 
 /** Frame flags in the word after a frame's length (see src/ring). */
 export const FLAG_MORE = 1 << 16;

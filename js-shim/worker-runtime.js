@@ -7,8 +7,8 @@
 // `recv(timeoutMs)` for code that does not return to the event loop.
 
 import * as wasmGlue from "./pkg/pywebworker.js";
-import { Encoder, decode } from "./codec.js";
-import { MemoryViews, PortReader, TAKEN } from "./port.js";
+import { Encoder } from "./codec.js";
+import { MemoryViews, PortReader, TAKEN, payload } from "./port.js";
 import { PREFIX, TAG, STATUS, THREAD_STACK, BatchWriter, forEachFrame, describeError } from "./protocol.js";
 
 // The global scope, looked up once: reading `self` costs ~0.3 us in a worker (measured), more
@@ -23,6 +23,7 @@ const encoder = new Encoder();
 const SPINS = 1 << 12;
 
 let transport = null; // set once init arrives
+let raw = false; // a PyWorker: data messages stay encoded bytes, decoded by Python
 let ready = false;
 let userOnMessage = null;
 let boot = null; // {glue, exports, init} of the shared transport, between init and link
@@ -127,7 +128,7 @@ class SharedTransport {
     this.glue = glue;
     this.port = port;
     this.views = new MemoryViews(exports.memory);
-    this.reader = new PortReader(glue, port, this.views);
+    this.reader = new PortReader(glue, port, this.views, raw);
     this.maxFrame = glue.maxFramePayload(glue.portFreeBytes(port));
     this.unacked = 0; // messages taken by recv() and not acknowledged yet
     this.ackTimer = null;
@@ -212,7 +213,7 @@ class SharedTransport {
     if (n < 0) throw new Error(`pywebworker: recv failed with status ${n} (shared memory is corrupt)`);
     const at = this.glue.portMessage(this.port);
     this.views.cover(at, n);
-    const value = decode(this.views.u8, at, n);
+    const value = payload(raw, TAG.DATA, this.views.u8, at, n);
     // Counted as handled when the script asks for the next one or returns to the event loop.
     this.unacked++;
     this.ackTimer ??= setTimeout(() => this.ackTaken(), 0);
@@ -259,7 +260,7 @@ class PostTransport {
 
   onBatch(frames) {
     forEachFrame(frames, (tag, u8, at, len) => {
-      const pending = dispatch(decode(u8, at, len));
+      const pending = dispatch(payload(raw, tag, u8, at, len));
       if (pending) {
         pending.then(() => {
           this.handled++;
@@ -286,10 +287,14 @@ class PostTransport {
 async function loadPython({ source, url, name, python }) {
   const { loadPyodide } = await import(python.indexURL + "pyodide.mjs");
   const py = await loadPyodide({ indexURL: python.indexURL, env: python.env ?? {} });
-  if (python.packages?.length) await py.loadPackage(python.packages);
+  // Printed lines go to the page, in order with the messages, when it asked for them.
+  const output = (tag) => ({ batched: (line) => transport.sendBytes(tag, encoder.encode(line)) });
+  if (python.forward?.stdout) py.setStdout(output(TAG.STDOUT));
+  if (python.forward?.stderr) py.setStderr(output(TAG.STDERR));
+  if (python.packages?.length) await loadPackages(py, python.packages);
   py.registerJsModule("_pywebworker_channel", {
     transport: transport instanceof SharedTransport ? "shared" : "post",
-    send: (value) => send(value),
+    send: (bytes) => transport.sendBytes(TAG.DATA, bytes),
     recv: (timeoutMs) => self.recv(timeoutMs ?? undefined),
   });
   // The worker-side modules of the package, handed over by the page from its wheel.
@@ -304,6 +309,13 @@ async function loadPython({ source, url, name, python }) {
   if (url !== undefined) source = await fetchScript(url);
   await py.runPythonAsync(source, { filename: url ?? `${name}.py` });
   if (py.globals.has("onmessage")) userOnMessage = (event) => inside._dispatch(event.data);
+}
+
+/** Loads a PyWorker's `packages` (names from Pyodide's lock file, or wheel URLs); throws what failed. */
+async function loadPackages(py, packages) {
+  const errors = [];
+  await py.loadPackage(packages, { messageCallback: () => {}, errorCallback: (e) => errors.push(String(e)) });
+  if (errors.length) throw new Error(`the packages ${JSON.stringify(packages)} did not load: ${errors.join("; ")}`);
 }
 
 async function fetchScript(url) {
@@ -364,6 +376,7 @@ nativeAddListener("message", async function onInit({ data }) {
   }
   if (data.type !== PREFIX + "init") return;
   const init = data;
+  raw = init.script.python !== undefined;
   const locked = await holdLock(init.lock);
   if (init.transport === "shared") {
     try {

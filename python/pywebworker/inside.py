@@ -16,7 +16,9 @@ from typing import Any, Iterator
 
 import _pywebworker_channel as _channel  # type: ignore[import-not-found]  # registered by the worker runtime
 
-from ._values import _to_js, _to_py
+from pyodide.ffi import to_js  # type: ignore[import-not-found]
+
+from ._codec import decode, encode
 
 __all__ = ["send", "recv", "messages", "transport"]
 
@@ -25,12 +27,17 @@ transport: str = str(_channel.transport)
 
 def send(obj: Any) -> None:
     """Sends ``obj`` to the page (TypeError, before sending, for a value that cannot be sent)."""
-    _channel.send(_to_js(obj))
+    _channel.send(to_js(encode(obj)))
 
 
 def recv(timeout: float | None = None) -> Any:
     """The next message from the page, waiting up to ``timeout`` seconds (None: no limit)."""
-    return _to_py(_channel.recv(None if timeout is None else timeout * 1000))
+    return _value(_channel.recv(None if timeout is None else timeout * 1000))
+
+
+def _value(payload: Any) -> Any:
+    """The value of a message from the page: its encoded bytes (a Uint8Array), decoded."""
+    return decode(payload.to_bytes())
 
 
 def messages() -> Iterator[Any]:
@@ -39,13 +46,13 @@ def messages() -> Iterator[Any]:
         yield recv()
 
 
-def _dispatch(value: Any) -> None:
+def _dispatch(payload: Any) -> None:
     """Called by the runtime for each message: the script's ``onmessage``, or the REPL."""
     main = sys.modules["__main__"]
     handler = getattr(main, "onmessage", None)
     if handler is None:
         raise RuntimeError("this PyWorker's script defines no onmessage(value) function to receive messages")
-    handler(_to_py(value))
+    handler(_value(payload))
 
 
 _repl_globals: dict[str, Any] = {"__name__": "__repl__"}
@@ -56,5 +63,5 @@ def _repl(code: Any) -> None:
     answer with what it printed."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(str(_to_py(code)), "<message>", "exec"), _repl_globals)
+        exec(compile(str(_value(code)), "<message>", "exec"), _repl_globals)
     send(out.getvalue())

@@ -8,13 +8,13 @@ the getters first *settle*: they wait until the worker has handled everything se
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Union
 
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsException, can_run_sync, run_sync, to_js  # type: ignore[import-not-found]
 
 from . import _web
-from ._values import _to_js, _to_py
+from ._codec import CodecError, decode, encode
 
 __all__ = [
     "PyWorker",
@@ -27,7 +27,12 @@ __all__ = [
     "SettleError",
     "ChannelCorruptError",
     "IsolationError",
+    "CodecError",
 ]
+
+#: Where a PyWorker's printed lines go: ``None`` (the worker's own console), ``"console"`` (the
+#: page's console, prefixed with the worker's name) or a function called with each line.
+Output = Union[None, str, Callable[[str], Any]]
 
 
 class WorkerError(Exception):
@@ -113,15 +118,25 @@ def _translate(e: JsException) -> Exception:
     return cls(message, text("remoteName"), text("remoteMessage"), text("remoteStack"))
 
 
+def _value(payload: Any) -> Any:
+    """The Python value of a received message: its encoded bytes (a Uint8Array), decoded."""
+    return decode(payload.to_bytes())
+
+
+_UNSET = object()
+
+
 class WorkerMessage:
     """A message received from a worker: ``read()`` marks it read and returns its value."""
 
     def __init__(self, js_message: Any) -> None:
         self._js = js_message
+        self._value: Any = _UNSET
 
     def read(self) -> Any:
         """Marks the message as read and returns its value."""
-        return _to_py(self._js.read())
+        self._js.read()
+        return self.data
 
     def is_opened(self) -> bool:
         """Whether ``read()`` was called."""
@@ -129,8 +144,10 @@ class WorkerMessage:
 
     @property
     def data(self) -> Any:
-        """The value, without marking the message as read."""
-        return _to_py(self._js.data)
+        """The value, without marking the message as read (decoded once, then the same object)."""
+        if self._value is _UNSET:
+            self._value = _value(self._js.data)
+        return self._value
 
     @property
     def received_at(self) -> float:
@@ -156,6 +173,7 @@ class JsWorker:
     def _create(self, script: str | None, url: str | None, options: dict[str, Any]) -> None:
         api = _runtime()
         source = js.URL.new(url, js.location.href) if url is not None else (script or "")
+        options["raw"] = True  # messages travel encoded by the Python codec: Python types survive
         js_options = to_js({k: v for k, v in options.items() if v is not None},
                            dict_converter=js.Object.fromEntries)
         try:
@@ -195,9 +213,9 @@ class JsWorker:
 
     def send_message(self, value: Any) -> None:
         """Sends ``value`` (TypeError, before anything is sent, for a value that cannot be sent)."""
-        converted = _to_js(value)
+        payload = to_js(encode(value))
         try:
-            self._js.send(converted)
+            self._js.sendEncoded(payload)
         except JsException as e:
             raise _translate(e) from None
 
@@ -238,12 +256,26 @@ class JsWorker:
         self._call("_update_messages")
 
     async def recv(self, timeout: float | None = None) -> Any:
-        """The next message's value (the oldest unread one, or the next to arrive)."""
+        """The next message's value (the oldest unread one, or the next to arrive). Returns without
+        a trip through the event loop when a message is already waiting."""
         try:
-            value = await self._js.recv(None if timeout is None else timeout * 1000)
+            message = self._js.tryRecv()
+            if message is not None:
+                return _value(message.data)
+            payload = await self._js.recv(None if timeout is None else timeout * 1000)
         except JsException as e:
             raise _translate(e) from None
-        return _to_py(value)
+        return _value(payload)
+
+    def try_recv(self) -> Any:
+        """The next message's value if one has arrived; raises ``LookupError`` when none has."""
+        try:
+            message = self._js.tryRecv()
+        except JsException as e:
+            raise _translate(e) from None
+        if message is None:
+            raise LookupError("no message from the worker has arrived")
+        return _value(message.data)
 
     def __aiter__(self) -> JsWorker:
         return self
@@ -281,15 +313,32 @@ class PyWorker(JsWorker):
 
     def __init__(self, script: str | None = None, *, url: str | None = None, transport: str = "auto",
                  settle_timeout: float = 60.0, name: str | None = None, packages: list[str] | tuple[str, ...] = (),
-                 env: dict[str, str] | None = None, index_url: str | None = None) -> None:
+                 env: dict[str, str] | None = None, index_url: str | None = None, stdout: Output = None,
+                 stderr: Output = None) -> None:
         if script is not None and url is not None:
             raise TypeError("give a PyWorker a script (Python source) or url=, not both")
         if index_url is None:
             import pyodide_js  # type: ignore[import-not-found]
 
             index_url = str(pyodide_js._api.config.indexURL)
-        files = {name_: _web.package_source(name_) for name_ in ("__init__.py", "_values.py", "inside.py")}
-        python = {"indexURL": index_url, "files": files, "packages": list(packages), "env": dict(env or {}),
+        files = {name_: _web.package_source(name_) for name_ in ("__init__.py", "_codec.py", "inside.py")}
+        if isinstance(packages, str):
+            packages = [packages]
+        # Wheel URLs and paths are resolved against the page (the worker's own URL is a blob:).
+        wanted = [str(js.URL.new(p, js.location.href).href) if "/" in p or p.endswith(".whl") else p for p in packages]
+        python = {"indexURL": index_url, "files": files, "packages": wanted, "env": dict(env or {}),
                   "repl": script is None and url is None}
+        self._proxies = [_output(stdout), _output(stderr)]
         self._create(script, url, {"transport": transport, "settleTimeout": settle_timeout * 1000, "name": name,
-                                   "python": python})
+                                   "python": python, "stdout": self._proxies[0], "stderr": self._proxies[1]})
+
+
+def _output(to: Output) -> Any:
+    """The JavaScript form of a ``stdout=`` / ``stderr=`` option."""
+    if to is None or to == "console":
+        return to
+    if not callable(to):
+        raise TypeError(f"stdout= and stderr= take None, \"console\" or a function of one str, not {to!r}")
+    from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
+
+    return create_proxy(to)

@@ -187,6 +187,102 @@ other.kill()
       "other: QUEUED"]);
   });
 
+  test(`${mode}: every Python value kind comes back identical through a Python echo`, async () => {
+    const lines = await runPython(isolated, `
+import math
+from pywebworker.worker import PyWorker, JsWorker
+values = [None, True, False, 0, -7, 2**31 - 1, -(2**31), 2**31, -(2**100), 10**40, 1.0, -0.0, 2.5, float("inf"),
+          "", "héllo 漢字 🎉", "x" * 300_000, b"", b"\\x00\\xff" * 1000, bytearray(b"mutable"), memoryview(b"view"),
+          memoryview(bytes(16)).cast("d"), [], [1, [2.0, "3"]], (), (1, ("nested", 2.0)), {}, {"k": (1, [b"v"]), "": None},
+          bytes(2_000_000)]
+
+def same(a, b):
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, float):
+        return a == b and math.copysign(1, a) == math.copysign(1, b)
+    if isinstance(a, memoryview):
+        return a.format == b.format and a.tobytes() == b.tobytes()
+    return a == b
+
+echo = PyWorker("from pywebworker.inside import send\\ndef onmessage(value):\\n    send(value)")
+echo.start()
+for v in values:
+    echo.send_message(v)
+back = [m.read() for m in echo.get_unread_messages()]
+wrong = [f"{v!r:.40} -> {b!r:.40}" for v, b in zip(values, back) if not same(v, b)]
+print(len(back), wrong)
+echo.send_message(float("nan"))
+nan = await echo.recv(timeout=10)
+print(type(nan).__name__, math.isnan(nan))
+echo.kill()
+# Through JavaScript, what JavaScript has no type for changes: tuples become lists, ints beyond
+# 32 bits bigints (ints again in Python), whole floats numbers that read back as int, Python's
+# bytes kinds Uint8Array (bytes again); typed arrays keep their element type.
+js = JsWorker("self.onmessage = (e) => self.postMessage(e.data);")
+js.start()
+for v in [(1, 2), bytearray(b"ba"), 2**40, 1.0, memoryview(bytes(8)).cast("d")]:
+    js.send_message(v)
+back = [m.read() for m in js.get_unread_messages()]
+print(back[:4], back[4].format, back[4].tolist())
+js.kill()
+`);
+    assert.deepEqual(lines, ["29 []", "float True", "[[1, 2], b'ba', 1099511627776, 1] d [0.0]"]);
+  });
+
+  test(`${mode}: a PyWorker's printed lines go to a Python callback, in order with its messages`, async () => {
+    const lines = await runPython(isolated, `
+from pywebworker.worker import PyWorker
+got = []
+w = PyWorker("""
+import sys
+from pywebworker.inside import send
+print("started")
+def onmessage(value):
+    print("got", value)
+    print("warning:", value, file=sys.stderr)
+    send(value * 2)
+""", stdout=lambda line: got.append(("out", line)), stderr=lambda line: got.append(("err", line)))
+w.start()
+w.send_message(21)
+got.append(("message", await w.recv(timeout=10)))
+print(got)
+try:
+    PyWorker("pass", stdout=42)
+except TypeError as e:
+    print("TypeError:", e)
+w.kill()
+`);
+    assert.deepEqual(lines, [
+      "[('out', 'started'), ('out', 'got 21'), ('err', 'warning: 21'), ('message', 42)]",
+      "TypeError: stdout= and stderr= take None, \"console\" or a function of one str, not 42",
+    ]);
+  });
+
+  test(`${mode}: PyWorker packages= loads a wheel by URL before the script; a missing one fails start()`, async () => {
+    const lines = await runPython(isolated, `
+from pywebworker.worker import PyWorker, WorkerScriptError
+script = "import micropip\\nfrom pywebworker.inside import send\\nsend(micropip.__name__)"
+try:
+    PyWorker(script).start()
+except WorkerScriptError as e:
+    print("without:", e.remote_type)
+w = PyWorker(script, packages=["/target/wheels/micropip-0.11.1-py3-none-any.whl"])
+w.start()
+print("with:", await w.recv(timeout=10))
+w.kill()
+try:
+    PyWorker("pass", packages=["/target/wheels/no-such-1.0-py3-none-any.whl"]).start()
+except WorkerScriptError as e:
+    print("missing:", "did not load" in str(e), "no-such" in str(e))
+`);
+    assert.deepEqual(lines, ["without: ModuleNotFoundError", "with: micropip", "missing: True True"]);
+  });
+
   test(`${mode}: PyWorker from a URL, with environment variables`, async () => {
     const lines = await runPython(isolated, `
 from pywebworker.worker import PyWorker
