@@ -371,7 +371,7 @@ export class JsWorker {
     if (this._dead()) throw this._deadError();
     const enc = this._encoder;
     const n = enc.encodeLength(value); // first: encoding may move enc.u8 to a larger buffer
-    this._sendFrame(enc.u8, n);
+    this._sendFrame(enc.u8, 0, n);
   }
 
   /**
@@ -382,11 +382,78 @@ export class JsWorker {
   sendEncoded(bytes) {
     if (this._dead()) throw this._deadError();
     if (!(bytes instanceof Uint8Array)) throw new TypeError("sendEncoded takes a Uint8Array of encoded bytes");
-    this._sendFrame(bytes, bytes.length);
+    this._sendFrame(bytes, 0, bytes.length);
   }
 
-  /** Sends the first `n` bytes of `src` as one data message. */
-  _sendFrame(src, n) {
+  /**
+   * Sends several encoded messages at once, `[len:u32 LE][bytes]` after one another: the Python
+   * API's way to send a burst with one call. Returns how many were sent.
+   * @param {Uint8Array} batch
+   */
+  sendEncodedBatch(batch) {
+    if (this._dead()) throw this._deadError();
+    if (!(batch instanceof Uint8Array)) throw new TypeError("sendEncodedBatch takes a Uint8Array");
+    const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+    let at = 0, count = 0;
+    while (at + 4 <= batch.length) {
+      const n = dv.getUint32(at, true);
+      if (at + 4 + n > batch.length) throw new RangeError(`a batch of ${batch.length} bytes is truncated at ${at}`);
+      this._sendFrame(batch, at + 4, n);
+      at += 4 + n;
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Raw mode: marks the `consumed` oldest unread messages read, then returns the encoded bytes of
+   * every message still unread, `[len:u32 LE][bytes]` after one another, without marking them
+   * (the Python API decodes them all with one call and marks what it used the next time), or
+   * undefined when none is unread. Throws like `recv` does.
+   * @param {number} [consumed]
+   * @returns {Uint8Array | undefined}
+   */
+  takeEncoded(consumed = 0) {
+    this.markRead(consumed);
+    this._throwPending();
+    this._pump();
+    this._throwPending();
+    let total = 0;
+    for (let i = this._readCursor; i < this.messages.length; i++) {
+      const m = this.messages[i];
+      if (!m.opened) total += 4 + m.data.length;
+    }
+    if (total === 0) {
+      if (this._dead()) throw this._deadError();
+      return undefined;
+    }
+    const out = new Uint8Array(total);
+    const dv = new DataView(out.buffer);
+    let at = 0;
+    for (let i = this._readCursor; i < this.messages.length; i++) {
+      const m = this.messages[i];
+      if (m.opened) continue;
+      dv.setUint32(at, m.data.length, true);
+      out.set(m.data, at + 4);
+      at += 4 + m.data.length;
+    }
+    return out;
+  }
+
+  /**
+   * Marks the `n` oldest unread messages read.
+   * @param {number} n
+   */
+  markRead(n) {
+    for (let i = 0; i < n; i++) {
+      const m = this._nextUnread();
+      if (!m) break;
+      m.opened = true;
+    }
+  }
+
+  /** Sends `n` bytes of `src` from `at` as one data message. */
+  _sendFrame(src, at, n) {
     this._sent++;
     // Order is kept: a message goes straight to the ring only when nothing is queued before it.
     if (this._port && n <= this._maxFrame && (this._outQueue.length === this._outHead || this._drainOut())) {
@@ -394,14 +461,14 @@ export class JsWorker {
       if (ptr > 0) {
         this._mem.cover(ptr, n);
         const mem = this._mem.u8;
-        if (n <= 64) for (let i = 0; i < n; i++) mem[ptr + i] = src[i];
-        else mem.set(src.subarray(0, n), ptr);
+        if (n <= 64) for (let i = 0; i < n; i++) mem[ptr + i] = src[at + i];
+        else mem.set(src.subarray(at, at + n), ptr);
         this._rt.glue.portCommit(this._port, TAG.DATA, n, false);
         return;
       }
       if (ptr !== STATUS.FULL) throw this._statusError(ptr);
     }
-    const bytes = src.subarray(0, n);
+    const bytes = src.subarray(at, at + n);
     if (this.transport === "post") {
       this._batch.append(TAG.DATA, bytes);
       if (this.state === "running") {

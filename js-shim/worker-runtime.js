@@ -20,10 +20,14 @@ Object.defineProperty(globalThis, "self", { value: scope, writable: true, config
 const nativePost = self.postMessage.bind(self);
 const nativeAddListener = self.addEventListener.bind(self);
 const encoder = new Encoder();
-const SPINS = 1 << 12;
+// After its last message a worker polls its ring this long before it sleeps: waking from
+// Atomics.waitAsync costs 50-100 us, so a reply that comes soon is taken at once.
+const SPIN_MS = 1;
+const clock = performance;
 
 let transport = null; // set once init arrives
 let raw = false; // a PyWorker: data messages stay encoded bytes, decoded by Python
+let batchHandler = null; // a PyWorker's Python: takes every waiting message in one call
 let ready = false;
 let userOnMessage = null;
 let boot = null; // {glue, exports, init} of the shared transport, between init and link
@@ -166,6 +170,7 @@ class SharedTransport {
 
   /** Handles every message waiting; returns how many. */
   drain() {
+    if (batchHandler) return this.drainBatch();
     let handled = 0;
     while (this.take()) {
       const pending = dispatch(this.reader.value);
@@ -175,6 +180,23 @@ class SharedTransport {
     }
     if (handled) this.glue.portAck(this.port, handled);
     return handled;
+  }
+
+  /** A PyWorker's drain: every waiting message (up to a bound) to Python in one call. */
+  drainBatch() {
+    const parts = [];
+    let total = 0;
+    while (total < BATCH_BOUND && this.take()) {
+      const bytes = this.reader.value;
+      this.reader.value = undefined;
+      parts.push(bytes);
+      total += 4 + bytes.length;
+    }
+    if (parts.length) {
+      handleBatch(parts, total);
+      this.glue.portAck(this.port, parts.length);
+    }
+    return parts.length;
   }
 
   /** The receive loop for handler-style scripts: drain, spin a little, then sleep without blocking. */
@@ -189,9 +211,15 @@ class SharedTransport {
       }
       if (this.closed) break;
       // A short spin keeps round trips fast; then sleep until the page rings.
-      let spins = SPINS;
-      while (spins-- > 0 && !g.portHasData(this.port));
-      if (spins >= 0) continue;
+      let arrived = false;
+      for (let i = 1, until = clock.now() + SPIN_MS; ; i++) {
+        if (g.portHasData(this.port)) {
+          arrived = true;
+          break;
+        }
+        if ((i & 255) === 0 && clock.now() > until) break;
+      }
+      if (arrived) continue;
       const seen = g.portBeginSleep(this.port);
       if (seen === undefined) continue;
       try {
@@ -259,6 +287,18 @@ class PostTransport {
   }
 
   onBatch(frames) {
+    if (batchHandler) {
+      const parts = [];
+      let total = 0;
+      forEachFrame(frames, (tag, u8, at, len) => {
+        parts.push(u8.subarray(at, at + len));
+        total += 4 + len;
+      });
+      if (parts.length) handleBatch(parts, total);
+      this.handled += parts.length;
+      this.flush();
+      return;
+    }
     forEachFrame(frames, (tag, u8, at, len) => {
       const pending = dispatch(payload(raw, tag, u8, at, len));
       if (pending) {
@@ -281,20 +321,52 @@ class PostTransport {
   }
 }
 
+// ---- A PyWorker's messages in batches ---------------------------------------------------------
+
+/** At most this many bytes of messages go to Python in one call (a bound on acknowledgement delay). */
+const BATCH_BOUND = 1 << 20;
+
+/** Hands messages to Python as one `[len:u32 LE][bytes]...` buffer; Python reports its handlers' errors. */
+function handleBatch(parts, total) {
+  const batch = new Uint8Array(total);
+  const dv = new DataView(batch.buffer);
+  let at = 0;
+  for (const bytes of parts) {
+    dv.setUint32(at, bytes.length, true);
+    batch.set(bytes, at + 4);
+    at += 4 + bytes.length;
+  }
+  try {
+    batchHandler(batch);
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+/** Sends what Python wrote with one call: `[len:u32 LE][tag:u32 LE][bytes]...`. */
+function sendBatch(batch) {
+  const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  for (let at = 0; at + 8 <= batch.length;) {
+    const n = dv.getUint32(at, true);
+    transport.sendBytes(dv.getUint32(at + 4, true), batch.subarray(at + 8, at + 8 + n));
+    at += 8 + n;
+  }
+}
+
 // ---- Start-up ---------------------------------------------------------------------------------
 
 /** Starts Pyodide in this worker and runs a PyWorker's Python script (or its REPL mode). */
 async function loadPython({ source, url, name, python }) {
   const { loadPyodide } = await import(python.indexURL + "pyodide.mjs");
   const py = await loadPyodide({ indexURL: python.indexURL, env: python.env ?? {} });
-  // Printed lines go to the page, in order with the messages, when it asked for them.
-  const output = (tag) => ({ batched: (line) => transport.sendBytes(tag, encoder.encode(line)) });
-  if (python.forward?.stdout) py.setStdout(output(TAG.STDOUT));
-  if (python.forward?.stderr) py.setStderr(output(TAG.STDERR));
   if (python.packages?.length) await loadPackages(py, python.packages);
   py.registerJsModule("_pywebworker_channel", {
     transport: transport instanceof SharedTransport ? "shared" : "post",
-    send: (bytes) => transport.sendBytes(TAG.DATA, bytes),
+    // Printed lines go to the page, in order with the messages, when it asked for them.
+    forward_stdout: python.forward?.stdout === true,
+    forward_stderr: python.forward?.stderr === true,
+    send: (tag, bytes) => transport.sendBytes(tag, bytes),
+    send_batch: sendBatch,
     recv: (timeoutMs) => self.recv(timeoutMs ?? undefined),
   });
   // The worker-side modules of the package, handed over by the page from its wheel.
@@ -302,13 +374,18 @@ async function loadPython({ source, url, name, python }) {
   py.FS.mkdirTree(`${site}/pywebworker`);
   for (const [file, text] of Object.entries(python.files)) py.FS.writeFile(`${site}/pywebworker/${file}`, text);
   const inside = py.pyimport("pywebworker.inside");
+  const dispatchBatch = inside._dispatch_batch;
   if (python.repl) {
-    userOnMessage = (event) => inside._repl(event.data);
+    batchHandler = (batch) => dispatchBatch(batch, true);
     return;
   }
   if (url !== undefined) source = await fetchScript(url);
-  await py.runPythonAsync(source, { filename: url ?? `${name}.py` });
-  if (py.globals.has("onmessage")) userOnMessage = (event) => inside._dispatch(event.data);
+  try {
+    await py.runPythonAsync(source, { filename: url ?? `${name}.py` });
+  } finally {
+    inside._flush(); // what the script sent while it ran
+  }
+  if (py.globals.has("onmessage")) batchHandler = (batch) => dispatchBatch(batch, false);
 }
 
 /** Loads a PyWorker's `packages` (names from Pyodide's lock file, or wheel URLs); throws what failed. */

@@ -34,6 +34,7 @@ _head = struct.Struct("<BI").pack  # type byte + u32
 _int = struct.Struct("<Bi").pack
 _float = struct.Struct("<Bd").pack
 _bytes_head = struct.Struct("<BBI").pack
+_bigint_head = _bytes_head  # type, sign, length
 _u32 = struct.Struct("<I")
 _i32 = struct.Struct("<i")
 _f64 = struct.Struct("<d")
@@ -53,30 +54,57 @@ def encode(value: Any) -> bytes:
         b = value.encode("utf-8")
         return _head(_STR, len(b)) + b
     out: list[bytes] = []
-    _encode(value, out, "value", 0, set())
+    try:
+        _encode(value, out, 0)
+    except _Unsendable:
+        _check(value, "value", 0, set())  # raises the TypeError that says where
+        raise TypeError(f"pywebworker cannot send this value of type {t.__name__}: {_ACCEPTED}") from None
     return b"".join(out)
 
 
-def _encode(value: Any, out: list[bytes], path: str, depth: int, active: set[int]) -> None:
+class _Unsendable(Exception):
+    """Raised by the fast encoder; ``_check`` then finds what and where."""
+
+
+def _encode(value: Any, out: list[bytes], depth: int) -> None:
     t = type(value)
     if t is str:
         b = value.encode("utf-8")
         out.append(_head(_STR, len(b)))
         out.append(b)
-    elif value is None:
-        out.append(b"\x00")
-    elif t is bool:
-        out.append(b"\x03" if value else b"\x02")
     elif t is int:
         if _I32_MIN <= value <= _I32_MAX:
             out.append(_int(_INT, value))
         else:
             mag = abs(value)
             b = mag.to_bytes((mag.bit_length() + 7) // 8, "little")
-            out.append(struct.pack("<BBI", _BIGINT, 1 if value < 0 else 0, len(b)))
+            out.append(_bigint_head(_BIGINT, 1 if value < 0 else 0, len(b)))
             out.append(b)
     elif t is float:
         out.append(_float(_FLOAT, value))
+    elif value is None:
+        out.append(b"\x00")
+    elif t is bool:
+        out.append(b"\x03" if value else b"\x02")
+    elif t is dict:
+        if depth >= _MAX_DEPTH:
+            raise _Unsendable
+        out.append(_head(_DICT, len(value)))
+        for k, item in value.items():
+            if type(k) is not str:
+                if not isinstance(k, str):
+                    raise _Unsendable
+                k = str(k)
+            kb = k.encode("utf-8")
+            out.append(_u32.pack(len(kb)))
+            out.append(kb)
+            _encode(item, out, depth + 1)
+    elif t is list or t is tuple:
+        if depth >= _MAX_DEPTH:
+            raise _Unsendable
+        out.append(_head(_LIST if t is list else _TUPLE, len(value)))
+        for item in value:
+            _encode(item, out, depth + 1)
     elif t is bytes:
         out.append(_bytes_head(_BYTES, _KIND_BYTES, len(value)))
         out.append(value)
@@ -84,130 +112,135 @@ def _encode(value: Any, out: list[bytes], path: str, depth: int, active: set[int
         out.append(_bytes_head(_BYTES, _KIND_BYTEARRAY, len(value)))
         out.append(bytes(value))
     elif t is memoryview:
-        fmt = value.format.lstrip("@=<")
-        kind = _KIND_MEMORYVIEW if fmt in ("B", "c") else _KIND_OF_FORMAT.get(fmt)
-        if kind is None or value.ndim > 1:
-            raise TypeError(f"pywebworker cannot send a memoryview of format {value.format!r} and {value.ndim} "
-                            f"dimensions (at {path}): send bytes, or a one-dimensional memoryview of "
-                            "numbers (b, B, h, H, i, I, f, d, q, Q)")
+        kind = _memoryview_kind(value)
+        if kind is None:
+            raise _Unsendable
         b = value.tobytes()
         out.append(_bytes_head(_BYTES, kind, len(b)))
         out.append(b)
-    elif t is list or t is tuple:
-        _enter(value, path, depth, active)
-        out.append(_head(_LIST if t is list else _TUPLE, len(value)))
-        for i, item in enumerate(value):
-            _encode(item, out, f"{path}[{i}]", depth + 1, active)
-        active.discard(id(value))
-    elif t is dict:
-        _enter(value, path, depth, active)
-        out.append(_head(_DICT, len(value)))
-        for k, item in value.items():
-            if type(k) is not str:
-                raise TypeError(f"pywebworker cannot send a dict with a key of type {type(k).__name__} "
-                                f"(at {path}): keys must be str")
-            kb = k.encode("utf-8")
-            out.append(_u32.pack(len(kb)))
-            out.append(kb)
-            _encode(item, out, f"{path}[{k!r}]", depth + 1, active)
-        active.discard(id(value))
     else:
         # Subclasses of the accepted types are sent as their base type.
         for base in (bool, int, float, str, bytes, bytearray, list, tuple, dict):
             if isinstance(value, base):
-                _encode(base(value), out, path, depth, active)
+                _encode(base(value), out, depth)
                 return
-        raise TypeError(f"pywebworker cannot send a value of type {t.__name__} (at {path}): {_ACCEPTED}")
+        raise _Unsendable
 
 
-def _enter(value: Any, path: str, depth: int, active: set[int]) -> None:
-    if depth >= _MAX_DEPTH or id(value) in active:
-        raise TypeError(f"pywebworker cannot send this value (at {path}): it nests too deep or refers to itself")
-    active.add(id(value))
+def _memoryview_kind(view: memoryview) -> int | None:
+    fmt = view.format.lstrip("@=<")
+    if view.ndim > 1:
+        return None
+    return _KIND_MEMORYVIEW if fmt in ("B", "c") else _KIND_OF_FORMAT.get(fmt)
+
+
+def _check(value: Any, path: str, depth: int, active: set[int]) -> None:
+    """Raises TypeError naming the first value that cannot be sent and where it is."""
+    if isinstance(value, (list, tuple, dict)):
+        if depth >= _MAX_DEPTH or id(value) in active:
+            raise TypeError(f"pywebworker cannot send this value (at {path}): it nests too deep or refers to itself")
+        active.add(id(value))
+        if isinstance(value, dict):
+            for k, item in value.items():
+                if not isinstance(k, str):
+                    raise TypeError(f"pywebworker cannot send a dict with a key of type {type(k).__name__} "
+                                    f"(at {path}): keys must be str")
+                _check(item, f"{path}[{k!r}]", depth + 1, active)
+        else:
+            for i, item in enumerate(value):
+                _check(item, f"{path}[{i}]", depth + 1, active)
+        active.discard(id(value))
+    elif isinstance(value, memoryview):
+        if _memoryview_kind(value) is None:
+            raise TypeError(f"pywebworker cannot send a memoryview of format {value.format!r} and {value.ndim} "
+                            f"dimensions (at {path}): send bytes, or a one-dimensional memoryview of "
+                            "numbers (b, B, h, H, i, I, f, d, q, Q)")
+    elif not (value is None or isinstance(value, (str, bytes, bytearray, bool, int, float))):
+        raise TypeError(f"pywebworker cannot send a value of type {type(value).__name__} (at {path}): {_ACCEPTED}")
 
 
 def decode(data: bytes | bytearray | memoryview) -> Any:
     """The value of a payload; CodecError when it is truncated, too long or malformed."""
-    view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+    if type(data) is not bytes:
+        data = bytes(data)
     try:
-        value, at = _decode(view, 0, 0)
-    except (struct.error, IndexError, UnicodeDecodeError) as e:
-        raise CodecError(f"a message of {len(view)} bytes is not valid: {e}") from None
-    if at != len(view):
-        raise CodecError(f"a message of {len(view)} bytes has {len(view) - at} bytes after its value")
+        value, at = _decode(data, 0, 0)
+    except (struct.error, IndexError, UnicodeDecodeError, OverflowError) as e:
+        raise CodecError(f"a message of {len(data)} bytes is not valid: {e}") from None
+    if at != len(data):
+        if at > len(data):
+            raise CodecError(f"a message of {len(data)} bytes is truncated (its value needs {at})")
+        raise CodecError(f"a message of {len(data)} bytes has {len(data) - at} bytes after its value")
     return value
 
 
-def _need(data: Any, at: int, n: int) -> None:
-    if at + n > len(data):
-        raise CodecError(f"a message of {len(data)} bytes is truncated (needs {at + n})")
+_unpack_u32 = _u32.unpack_from
+_unpack_i32 = _i32.unpack_from
+_unpack_f64 = _f64.unpack_from
 
 
-def _decode(data: Any, at: int, depth: int) -> tuple[Any, int]:
-    if depth > _MAX_DEPTH:
-        raise CodecError("a message nests too deep")
+def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
+    # Truncation shows as a slice shorter than asked: the end position then passes the length,
+    # which `decode` reports (a count is bounded by the bytes left, as every value takes one).
     t = data[at]
     at += 1
     if t == _STR:
-        (n,) = _u32.unpack_from(data, at)
-        at += 4
-        _need(data, at, n)
-        return str(data[at:at + n], "utf-8"), at + n
+        end = at + 4 + _unpack_u32(data, at)[0]
+        return str(data[at + 4:end], "utf-8"), end
     if t == _INT:
-        return _i32.unpack_from(data, at)[0], at + 4
+        return _unpack_i32(data, at)[0], at + 4
     if t == _FLOAT:
-        return _f64.unpack_from(data, at)[0], at + 8
-    if t == _NONE or t == _UNDEFINED:
-        return None, at
-    if t == _FALSE:
-        return False, at
-    if t == _TRUE:
-        return True, at
-    if t == _LIST or t == _TUPLE:
-        (count,) = _u32.unpack_from(data, at)
+        return _unpack_f64(data, at)[0], at + 8
+    if t == _DICT:
+        if depth >= _MAX_DEPTH:
+            raise CodecError("a message nests too deep")
+        (count,) = _unpack_u32(data, at)
         at += 4
-        _need(data, at, count)  # every value takes at least one byte
+        if count > len(data) - at:
+            raise CodecError(f"a dict of {count} entries cannot fit in a message of {len(data)} bytes")
+        out = {}
+        for _ in range(count):
+            end = at + 4 + _unpack_u32(data, at)[0]
+            key = str(data[at + 4:end], "utf-8")
+            out[key], at = _decode(data, end, depth + 1)
+        return out, at
+    if t == _LIST or t == _TUPLE:
+        if depth >= _MAX_DEPTH:
+            raise CodecError("a message nests too deep")
+        (count,) = _unpack_u32(data, at)
+        at += 4
+        if count > len(data) - at:
+            raise CodecError(f"a list of {count} values cannot fit in a message of {len(data)} bytes")
         items = []
         for _ in range(count):
             item, at = _decode(data, at, depth + 1)
             items.append(item)
         return (items if t == _LIST else tuple(items)), at
-    if t == _DICT:
-        (count,) = _u32.unpack_from(data, at)
-        at += 4
-        _need(data, at, count * 5)
-        out = {}
-        for _ in range(count):
-            (n,) = _u32.unpack_from(data, at)
-            at += 4
-            _need(data, at, n)
-            key = str(data[at:at + n], "utf-8")
-            out[key], at = _decode(data, at + n, depth + 1)
-        return out, at
+    if t == _NONE or t == _UNDEFINED:
+        return None, at
+    if t == _TRUE:
+        return True, at
+    if t == _FALSE:
+        return False, at
     if t == _BYTES:
         kind = data[at]
-        (n,) = _u32.unpack_from(data, at + 1)
-        at += 5
-        _need(data, at, n)
-        raw = bytes(data[at:at + n])
-        at += n
+        end = at + 5 + _unpack_u32(data, at + 1)[0]
+        raw = data[at + 5:end]
+        if kind == _KIND_BYTES or kind < 2 or kind == 3 or kind == 12:
+            return raw, end
         if kind == _KIND_BYTEARRAY:
-            return bytearray(raw), at
+            return bytearray(raw), end
         if kind == _KIND_MEMORYVIEW:
-            return memoryview(raw), at
+            return memoryview(raw), end
         fmt = _FORMAT_OF_KIND.get(kind)
-        if fmt is not None:
-            if n % struct.calcsize(fmt):
-                raise CodecError(f"a typed array of {n} bytes is not whole {fmt!r} elements")
-            return memoryview(raw).cast(fmt), at
-        if kind > _KIND_MEMORYVIEW:
+        if fmt is None:
             raise CodecError(f"unknown bytes kind {kind}")
-        return raw, at
+        if len(raw) % struct.calcsize(fmt):
+            raise CodecError(f"a typed array of {len(raw)} bytes is not whole {fmt!r} elements")
+        return memoryview(raw).cast(fmt), end
     if t == _BIGINT:
         sign = data[at]
-        (n,) = _u32.unpack_from(data, at + 1)
-        at += 5
-        _need(data, at, n)
-        mag = int.from_bytes(data[at:at + n], "little")
-        return (-mag if sign else mag), at + n
+        end = at + 5 + _unpack_u32(data, at + 1)[0]
+        mag = int.from_bytes(data[at + 5:end], "little")
+        return (-mag if sign else mag), end
     raise CodecError(f"unknown value type {t}")

@@ -5,17 +5,23 @@
   loop (shared transport; with postMessage, define ``onmessage`` instead).
 - ``messages()``: iterates over ``recv()``.
 - A script that defines ``def onmessage(value): ...`` gets every message as it arrives.
+
+Messages reach Python in batches (every message waiting, with one call from JavaScript), and what
+the handlers send while a batch runs leaves together when the batch ends, or every 2 ms, or every
+256 KiB; printed lines forwarded to the page travel in the same stream, in order.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import struct
 import sys
-from typing import Any, Iterator
+import time
+import traceback
+from typing import Any, Callable, Iterator
 
 import _pywebworker_channel as _channel  # type: ignore[import-not-found]  # registered by the worker runtime
-
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from ._codec import decode, encode
@@ -24,20 +30,28 @@ __all__ = ["send", "recv", "messages", "transport"]
 
 transport: str = str(_channel.transport)
 
+# Frame tags (js-shim/protocol.js).
+_DATA, _ERROR, _STDOUT, _STDERR = 0, 1, 2, 3
+_FLUSH_BYTES = 1 << 18
+_FLUSH_SECONDS = 0.002
+
+_u32 = struct.Struct("<I")
+_frame_head = struct.Struct("<II").pack
+_out: list[bytes] = []
+_out_bytes = 0
+_batching = False
+_batch_started = 0.0
+
 
 def send(obj: Any) -> None:
     """Sends ``obj`` to the page (TypeError, before sending, for a value that cannot be sent)."""
-    _channel.send(to_js(encode(obj)))
+    _emit(_DATA, encode(obj))
 
 
 def recv(timeout: float | None = None) -> Any:
     """The next message from the page, waiting up to ``timeout`` seconds (None: no limit)."""
-    return _value(_channel.recv(None if timeout is None else timeout * 1000))
-
-
-def _value(payload: Any) -> Any:
-    """The value of a message from the page: its encoded bytes (a Uint8Array), decoded."""
-    return decode(payload.to_bytes())
+    _flush()
+    return decode(_channel.recv(None if timeout is None else timeout * 1000).to_bytes())
 
 
 def messages() -> Iterator[Any]:
@@ -46,14 +60,97 @@ def messages() -> Iterator[Any]:
         yield recv()
 
 
-def _dispatch(payload: Any) -> None:
-    """Called by the runtime for each message: the script's ``onmessage``, or the REPL."""
-    main = sys.modules["__main__"]
-    handler = getattr(main, "onmessage", None)
+def _emit(tag: int, payload: bytes) -> None:
+    """Sends one frame: at once, or with the rest of the batch being handled."""
+    global _out_bytes
+    if not _batching:
+        _channel.send(tag, to_js(payload))
+        return
+    _out.append(_frame_head(len(payload), tag))
+    _out.append(payload)
+    _out_bytes += 8 + len(payload)
+    if _out_bytes >= _FLUSH_BYTES or time.perf_counter() - _batch_started >= _FLUSH_SECONDS:
+        _flush()
+
+
+def _flush() -> None:
+    """Sends what the handlers wrote, with one call."""
+    global _out_bytes, _batch_started
+    if _out:
+        data = b"".join(_out)
+        _out.clear()
+        _out_bytes = 0
+        _channel.send_batch(to_js(data))
+    _batch_started = time.perf_counter()
+
+
+def _report(e: BaseException) -> None:
+    """Reports a handler's exception to the page, in order with the messages."""
+    stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    _emit(_ERROR, encode({"name": type(e).__name__, "message": str(e), "stack": stack}))
+
+
+def _handler(repl: bool) -> Callable[[Any], Any]:
+    if repl:
+        return _repl
+    handler = getattr(sys.modules["__main__"], "onmessage", None)
     if handler is None:
         raise RuntimeError("this PyWorker's script defines no onmessage(value) function to receive messages")
-    handler(_value(payload))
+    return handler
 
+
+def _dispatch_batch(batch: Any, repl: bool) -> None:
+    """Called by the runtime with every waiting message (``[len:u32][bytes]...``): runs the
+    script's ``onmessage`` (or the REPL) on each, reporting each exception, then sends the replies."""
+    global _batching, _batch_started
+    data = batch.to_bytes()
+    handler = _handler(repl)
+    _batching = True
+    _batch_started = time.perf_counter()
+    try:
+        at, end = 0, len(data)
+        while at < end:
+            (n,) = _u32.unpack_from(data, at)
+            at += 4
+            payload = data[at:at + n]
+            at += n
+            try:
+                handler(decode(payload))
+            except Exception as e:
+                _report(e)
+    finally:
+        _batching = False
+        _flush()
+
+
+class _Lines(io.TextIOBase):
+    """A stream that forwards each printed line to the page (``stdout=`` / ``stderr=``)."""
+
+    def __init__(self, tag: int, name: str) -> None:
+        self._tag = tag
+        self._pending = ""
+        self.name = name
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        while "\n" in self._pending:
+            line, self._pending = self._pending.split("\n", 1)
+            _emit(self._tag, encode(line))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            line, self._pending = self._pending, ""
+            _emit(self._tag, encode(line))
+
+
+if _channel.forward_stdout:
+    sys.stdout = _Lines(_STDOUT, "<stdout>")
+if _channel.forward_stderr:
+    sys.stderr = _Lines(_STDERR, "<stderr>")
 
 _repl_globals: dict[str, Any] = {"__name__": "__repl__"}
 
@@ -63,5 +160,5 @@ def _repl(code: Any) -> None:
     answer with what it printed."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(str(_value(code)), "<message>", "exec"), _repl_globals)
+        exec(compile(str(code), "<message>", "exec"), _repl_globals)
     send(out.getvalue())
