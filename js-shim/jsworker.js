@@ -415,11 +415,13 @@ export class JsWorker {
    */
   takeEncoded(consumed = 0) {
     this.markRead(consumed);
-    this._throwPending();
+    this._throwPending(true);
     this._pump();
-    this._throwPending();
+    this._throwPending(true);
+    // Up to the first error not thrown yet: it is thrown once these are read.
+    const end = this._pendingErrors.length ? this._pendingErrors[0].at : this.messages.length;
     let total = 0;
-    for (let i = this._readCursor; i < this.messages.length; i++) {
+    for (let i = this._readCursor; i < end; i++) {
       const m = this.messages[i];
       if (!m.opened) total += 4 + m.data.length;
     }
@@ -430,7 +432,7 @@ export class JsWorker {
     const out = new Uint8Array(total);
     const dv = new DataView(out.buffer);
     let at = 0;
-    for (let i = this._readCursor; i < this.messages.length; i++) {
+    for (let i = this._readCursor; i < end; i++) {
       const m = this.messages[i];
       if (m.opened) continue;
       dv.setUint32(at, m.data.length, true);
@@ -659,12 +661,21 @@ export class JsWorker {
     } else if (this.onerror) {
       this.onerror(err);
     } else {
-      this._pendingErrors.push(err);
+      this._pendingErrors.push({ err, at: this.messages.length });
     }
   }
 
-  _throwPending() {
-    if (this._pendingErrors.length) throw this._pendingErrors.shift();
+  /**
+   * Throws the oldest error no call has taken yet. `inOrder` (the receiving calls): only once the
+   * messages that arrived before it are read, so an error comes after the replies sent before it.
+   */
+  _throwPending(inOrder = false) {
+    if (!this._pendingErrors.length) return;
+    if (inOrder) {
+      this._nextUnread();
+      if (this._readCursor < this._pendingErrors[0].at) return;
+    }
+    throw this._pendingErrors.shift().err;
   }
 
   /**
@@ -675,11 +686,11 @@ export class JsWorker {
    */
   recv(timeoutMs) {
     try {
-      this._throwPending();
+      this._throwPending(true);
       const unread = this._nextUnread();
       if (unread) return Promise.resolve(unread.read());
       this._pump();
-      this._throwPending();
+      this._throwPending(true);
       const arrived = this._nextUnread();
       if (arrived) return Promise.resolve(arrived.read());
       if (this.state === "killed" || this.state === "exited" || this.state === "failed") throw this._deadError();
@@ -705,11 +716,11 @@ export class JsWorker {
    * @returns {WorkerMessage | undefined}
    */
   tryRecv() {
-    this._throwPending();
+    this._throwPending(true);
     let message = this._nextUnread();
     if (!message) {
       this._pump();
-      this._throwPending();
+      this._throwPending(true);
       message = this._nextUnread();
     }
     if (message) {
@@ -728,7 +739,7 @@ export class JsWorker {
    * @returns {Sendable}
    */
   recvSync(timeoutMs) {
-    this._throwPending();
+    this._throwPending(true);
     const unread = this._nextUnread();
     if (unread) return unread.read();
     if (this._dead()) throw this._deadError();
@@ -739,7 +750,7 @@ export class JsWorker {
     const deadline = deadlineAfter(timeoutMs);
     for (;;) {
       this._pump();
-      this._throwPending();
+      this._throwPending(true);
       const arrived = this._nextUnread();
       if (arrived) return arrived.read();
       if (this._dead()) throw this._deadError();

@@ -313,6 +313,28 @@ for (const isolated of [true, false]) {
       assert.match(r.message, /nobody caught this/);
     });
 
+    test("an error comes after the replies the worker sent before it, whatever has already arrived", async () => {
+      const r = await run(async () => {
+        const worker = new pw.JsWorker(`
+          self.onmessage = (e) => { self.postMessage("first " + e.data); throw new RangeError("then " + e.data); };`);
+        await worker.start();
+        worker.send("a");
+        worker.send("b");
+        while (worker.errors.length < 2) await new Promise((ok) => setTimeout(ok, 5)); // all four have arrived
+        const seen = [];
+        for (let i = 0; i < 4; i++) {
+          try {
+            seen.push(await worker.recv(5000));
+          } catch (e) {
+            seen.push(`${e.remoteName}: ${e.remoteMessage}`);
+          }
+        }
+        worker.kill();
+        return seen;
+      });
+      assert.deepEqual(r, ["first a", "RangeError: then a", "first b", "RangeError: then b"]);
+    });
+
     test("a script URL that answers 404 fails with the status; a good URL works", async () => {
       const r = await run(async () => {
         const missing = pw.JsWorker.fromURL("/tests/browser/tasks/no-such-script.js");
