@@ -244,6 +244,12 @@ export class JsWorker {
     this.onmessage = options.onmessage ?? null;
     /** @type {((error: WorkerError) => void) | null} */
     this.onerror = options.onerror ?? null;
+    /**
+     * Called once (and cleared first) when a message or an error arrives for the receiving calls,
+     * or the worker ends: how the Python API waits without a JavaScript promise.
+     * @type {(() => void) | null}
+     */
+    this.onarrival = null;
     this._encoder = new Encoder();
     this._readCursor = 0;
     this._waiters = []; // pending recv(): {resolve, reject, timer}
@@ -633,6 +639,17 @@ export class JsWorker {
       }
     } else {
       this.messages.push(new WorkerMessage(value));
+      if (this.onarrival) this._arrived();
+    }
+  }
+
+  _arrived() {
+    const hook = this.onarrival;
+    this.onarrival = null;
+    try {
+      hook?.();
+    } catch (e) {
+      setTimeout(() => { throw e; });
     }
   }
 
@@ -662,6 +679,7 @@ export class JsWorker {
       this.onerror(err);
     } else {
       this._pendingErrors.push({ err, at: this.messages.length });
+      if (this.onarrival) this._arrived();
     }
   }
 
@@ -949,6 +967,7 @@ export class JsWorker {
   }
 
   _rejectAll(err) {
+    if (this.onarrival) this._arrived();
     for (const w of this._waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(err);

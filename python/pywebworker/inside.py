@@ -7,8 +7,9 @@
 - A script that defines ``def onmessage(value): ...`` gets every message as it arrives.
 
 Messages reach Python in batches (every message waiting, with one call from JavaScript), and what
-the handlers send while a batch runs leaves together when the batch ends, or every 2 ms, or every
-256 KiB; printed lines forwarded to the page travel in the same stream, in order.
+the handlers send while a batch runs leaves together when the batch ends, or after 0.2 ms (checked
+every 32 messages), or every 256 KiB; printed lines forwarded to the page travel in the same
+stream, in order.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ transport: str = str(_channel.transport)
 # Frame tags (js-shim/protocol.js).
 _DATA, _ERROR, _STDOUT, _STDERR = 0, 1, 2, 3
 _FLUSH_BYTES = 1 << 18
-_FLUSH_SECONDS = 0.002
+_FLUSH_SECONDS = 0.0002
 
 _u32 = struct.Struct("<I")
 _frame_head = struct.Struct("<II").pack
@@ -69,7 +70,8 @@ def _emit(tag: int, payload: bytes) -> None:
     _out.append(_frame_head(len(payload), tag))
     _out.append(payload)
     _out_bytes += 8 + len(payload)
-    if _out_bytes >= _FLUSH_BYTES or time.perf_counter() - _batch_started >= _FLUSH_SECONDS:
+    # The clock is read every 32 frames (a read costs about 1 us in Pyodide).
+    if _out_bytes >= _FLUSH_BYTES or (len(_out) & 63 == 0 and time.perf_counter() - _batch_started >= _FLUSH_SECONDS):
         _flush()
 
 

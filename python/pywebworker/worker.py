@@ -8,6 +8,7 @@ the getters first *settle*: they wait until the worker has handled everything se
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import time
 from collections import deque
@@ -203,6 +204,8 @@ class JsWorker:
         self._consumed = 0
         self._send_error: Exception | None = None
         self._killed = False
+        self._arrivals: list[Any] = []  # futures of the recv() calls waiting
+        self._arrival_proxy: Any = None
         # Shared transport: replies can be polled for without returning to the event loop.
         self._spin = str(self._js.transport) == "shared" and RECV_SPIN > 0
         self._tick_pending = False
@@ -334,11 +337,37 @@ class JsWorker:
         if self._inbox or self._take() or (self._spin and self._spin_take()):
             self._consumed += 1
             return self._inbox.popleft()
-        try:
-            payload = await self._js.recv(None if timeout is None else timeout * 1000)
-        except JsException as e:
-            raise _translate(e) from None
-        return _value(payload)
+        loop = asyncio.get_event_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        if self._arrival_proxy is None:
+            from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
+
+            self._arrival_proxy = create_proxy(self._on_arrival)
+        while True:
+            # Woken by a Python future the page's JavaScript resolves when something arrives:
+            # cheaper for Pyodide to resume than awaiting a JavaScript promise.
+            arrival = loop.create_future()
+            self._arrivals.append(arrival)
+            self._js.onarrival = self._arrival_proxy
+            try:
+                if deadline is None:
+                    await arrival
+                else:
+                    await asyncio.wait_for(arrival, max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                raise SettleError(f"no message from the worker within {timeout * 1000:.0f} ms") from None
+            finally:
+                if arrival in self._arrivals:
+                    self._arrivals.remove(arrival)
+            if self._inbox or self._take():
+                self._consumed += 1
+                return self._inbox.popleft()
+
+    def _on_arrival(self) -> None:
+        arrivals, self._arrivals = self._arrivals, []
+        for arrival in arrivals:
+            if not arrival.done():
+                arrival.set_result(None)
 
     def try_recv(self) -> Any:
         """The next message's value if one has arrived; raises ``LookupError`` when none has."""
@@ -395,10 +424,11 @@ class JsWorker:
         self._killed = True
         self._sync()
         self._js.kill()
-        for proxy in getattr(self, "_proxies", ()):
+        for proxy in (*getattr(self, "_proxies", ()), self._arrival_proxy):
             if proxy is not None and not isinstance(proxy, str):
                 proxy.destroy()
         self._proxies: list[Any] = []
+        self._arrival_proxy = None
         if not self._tick_pending and self._end_burst_proxy is not None:  # else the pending microtask does it
             self._end_burst_proxy.destroy()
             self._end_burst_proxy = None

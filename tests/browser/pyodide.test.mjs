@@ -285,6 +285,7 @@ except WorkerScriptError as e:
 
   test(`${mode}: Python errors: unhandled rejection, kill while the worker writes, 500 workers created and killed`, async () => {
     const lines = await runPython(isolated, `
+import asyncio
 from pywebworker.worker import JsWorker, WorkerError, WorkerKilledError
 import pywebworker.worker as pw
 w = JsWorker("self.onmessage = (e) => { if (e.data === 'boom') Promise.reject(new TypeError('late ' + e.data)); self.postMessage(e.data); };")
@@ -316,13 +317,25 @@ except WorkerKilledError:
 print("bystander:", await bystander.recv(timeout=10))
 bystander.kill()
 
+from pywebworker.worker import SettleError
+twice = JsWorker("self.onmessage = (e) => { if (e.data === 'go') { self.postMessage('a'); self.postMessage('b'); } };")
+await twice.ready()
+try:
+    await twice.recv(timeout=0.2)
+except SettleError as e:
+    print("timeout:", e)
+waiting = [asyncio.ensure_future(twice.recv(timeout=10)) for _ in range(2)]
+await asyncio.sleep(0.05)
+twice.send_message("go")
+print("two waiters:", sorted([await waiting[0], await waiting[1]]))
+twice.kill()
+
 for i in range(500):
     worker = JsWorker("self.onmessage = (e) => self.postMessage(e.data + 1);")
     await worker.ready()
     worker.send_message(i)
     assert await worker.recv(timeout=10) == i + 1
     worker.kill()
-import asyncio
 stats = await pw._runtime().runtimeStats()
 for _ in range(100):
     if stats.liveLinks == 0:
@@ -334,7 +347,7 @@ print("500 workers, live links:", stats.liveLinks)
     assert.deepEqual(lines, [
       "first: boom", "rejection: TypeError late boom", "after: still running",
       "whole and in order: [0, 1, 2] True True", "send after kill: WorkerKilledError", "bystander: queued",
-      "500 workers, live links: 0",
+      "timeout: no message from the worker within 200 ms", "two waiters: ['a', 'b']", "500 workers, live links: 0",
     ]);
   });
 
