@@ -380,6 +380,31 @@ other.kill(); victim.kill()
     });
   }
 
+  test(`${mode}: transport= in Python (${isolated ? "shared works" : "shared is an IsolationError"}), and the context manager`, async () => {
+    const lines = await runPython(isolated, `
+from pywebworker.worker import JsWorker, IsolationError
+try:
+    w = JsWorker("self.onmessage = (e) => self.postMessage(e.data);", transport="shared")
+    print("shared:", w.transport)
+    w.kill()
+except IsolationError as e:
+    print("IsolationError:", "Cross-Origin-Opener-Policy" in str(e))
+try:
+    JsWorker("", transport="pigeon")
+except TypeError as e:
+    print("TypeError:", e)
+with JsWorker("self.onmessage = (e) => self.postMessage(e.data * 2);", transport="post") as w:
+    w.send_message(21)
+    print("inside:", w.transport, w.get_unread_messages()[0].read())
+print("after:", w.state)
+`);
+    assert.deepEqual(lines, [
+      isolated ? "shared: shared" : "IsolationError: True",
+      'TypeError: transport must be "auto", "shared" or "post", not "pigeon"',
+      "inside: post 42", "after: killed",
+    ]);
+  });
+
   test(`${mode}: PyWorker from a URL, with environment variables`, async () => {
     const lines = await runPython(isolated, `
 from pywebworker.worker import PyWorker
