@@ -1,23 +1,26 @@
 // Runs the demo pages in headless Chromium and prints what the workers sent back: the original
-// Quick Reference in Python (real Pyodide, the wheel installed with micropip) on an isolated page
-// (shared rings) and an ordinary page (postMessage), then two workers streaming through a ring.
+// Quick Reference in Python (real Pyodide, the wheel installed with micropip), then the same flow
+// with a Python echo script in a PyWorker, each on an isolated page (shared rings) and an
+// ordinary page (postMessage); then two workers streaming through a ring.
 import { launchBrowser, openPage } from "../tests/browser/harness.mjs";
 
 const browser = await launchBrowser();
 let failed = false;
 try {
-  for (const isolated of [true, false]) {
-    const { page, server } = await openPage(browser, { isolated, path: "/demo/pyodide.html" });
-    const result = await page.waitForFunction(() => window.demo, null, { timeout: 120_000 }).then((h) => h.jsonValue());
-    await page.close();
-    await server.close();
-    console.log(`\nQuick Reference (demo/py/quick_reference.py) in Pyodide, page ${isolated ? "cross-origin isolated" : "not isolated"}:`);
-    if (result.error) {
-      console.error(`  failed: ${result.error}`);
-      failed = true;
-      continue;
+  for (const [script, what] of [["quick_reference.py", "Quick Reference"], ["python_echo.py", "The same with a PyWorker"]]) {
+    for (const isolated of [true, false]) {
+      const { page, server } = await openPage(browser, { isolated, path: `/demo/pyodide.html?script=${script}` });
+      const result = await page.waitForFunction(() => window.demo, null, { timeout: 120_000 }).then((h) => h.jsonValue());
+      await page.close();
+      await server.close();
+      console.log(`\n${what} (demo/py/${script}) in Pyodide, page ${isolated ? "cross-origin isolated" : "not isolated"}:`);
+      if (result.error) {
+        console.error(`  failed: ${result.error}`);
+        failed = true;
+        continue;
+      }
+      for (const line of result.printed) console.log(`  ${line}`);
     }
-    for (const line of result.printed) console.log(`  ${line}`);
   }
 
   const { page, server } = await openPage(browser, { isolated: true, path: "/demo/ring.html" });

@@ -44,6 +44,8 @@ json.dumps({"version": pywebworker.__version__, "names": _web.names(), "wasm_mag
 
 // The same file the demo runs: the original Quick Reference, with JsWorker for its echo script.
 const QUICK_REFERENCE = readFileSync(new URL("../../demo/py/quick_reference.py", import.meta.url), "utf8");
+// The demo's same flow with a Python echo script in a PyWorker.
+const PYTHON_ECHO = readFileSync(new URL("../../demo/py/python_echo.py", import.meta.url), "utf8");
 
 /** Runs Python in Pyodide on a fresh page with the wheel installed; returns what it printed. */
 async function runPython(isolated, code) {
@@ -71,6 +73,14 @@ for (const isolated of [true, false]) {
     assert.deepEqual(lines, [
       "['This is the first message']", "True", "True", "False", "This is the third message",
       `transport: ${isolated ? "shared" : "post"}`,
+    ]);
+  });
+
+  test(`${mode}: the demo's Quick Reference flow with a Python echo script in a PyWorker`, async () => {
+    const lines = await runPython(isolated, PYTHON_ECHO);
+    assert.deepEqual(lines, [
+      "['This is the first message']", "True", "True", "False", "This is the third message",
+      "('tuple', 1.0, b'\\x01', 1180591620717411303424)", `transport: ${isolated ? "shared" : "post"}`,
     ]);
   });
 
