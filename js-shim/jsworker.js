@@ -227,6 +227,12 @@ export class JsWorker {
     if (options.python) {
       const forward = { stdout: options.stdout !== undefined, stderr: options.stderr !== undefined };
       this.script.python = { ...options.python, forward };
+      // Pyodide's interrupt buffer: writing 2 raises KeyboardInterrupt in the worker's Python.
+      // Shared memory, so only on a cross-origin isolated page (whatever the transport).
+      if (globalThis.crossOriginIsolated === true) {
+        this._interrupt = new Int32Array(new SharedArrayBuffer(4));
+        this.script.python.interruptBuffer = this._interrupt;
+      }
     }
     this._raw = options.raw === true;
     this.script.name = options.name ?? `pywebworker-${++serial}`;
@@ -946,6 +952,23 @@ export class JsWorker {
   }
 
   // ---- Ending ---------------------------------------------------------------------------------
+
+  /**
+   * A PyWorker: raises KeyboardInterrupt in the Python code the worker is running (at its next
+   * bytecode). Returns false where that is impossible (a page that is not cross-origin isolated
+   * has no shared memory for Pyodide's interrupt buffer; `kill()` is what remains there).
+   * @returns {boolean}
+   */
+  interrupt() {
+    if (!this._interrupt || this._dead()) return false;
+    Atomics.store(this._interrupt, 0, 2);
+    return true;
+  }
+
+  /** Withdraws an `interrupt()` the worker's Python has not seen yet. */
+  clearInterrupt() {
+    if (this._interrupt) Atomics.store(this._interrupt, 0, 0);
+  }
 
   /**
    * Stops the worker at once. Whole messages it sent before are kept in `messages`; a message it

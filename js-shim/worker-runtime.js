@@ -359,6 +359,7 @@ function sendBatch(batch) {
 async function loadPython({ source, url, name, python }) {
   const { loadPyodide } = await import(python.indexURL + "pyodide.mjs");
   const py = await loadPyodide({ indexURL: python.indexURL, env: python.env ?? {} });
+  if (python.interruptBuffer) py.setInterruptBuffer(python.interruptBuffer);
   if (python.packages?.length) await loadPackages(py, python.packages);
   py.registerJsModule("_pywebworker_channel", {
     transport: transport instanceof SharedTransport ? "shared" : "post",

@@ -118,7 +118,7 @@ def _dispatch_batch(batch: Any, repl: bool) -> None:
             at += n
             try:
                 handler(decode(payload))
-            except Exception as e:
+            except BaseException as e:  # KeyboardInterrupt from interrupt() too: the next message goes on
                 _report(e)
     finally:
         _batching = False

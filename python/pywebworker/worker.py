@@ -417,6 +417,11 @@ class JsWorker:
         except (WorkerExitedError, WorkerKilledError):
             raise StopAsyncIteration from None
 
+    def interrupt(self) -> bool:
+        """PyWorker: raises ``KeyboardInterrupt`` in the Python the worker is running. Returns False
+        where that cannot be done (a page that is not cross-origin isolated: ``kill()`` remains)."""
+        return bool(self._js.interrupt())
+
     def kill(self) -> None:
         """Stops the worker at once; messages it sent before stay readable."""
         self._out.clear()

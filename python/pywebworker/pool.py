@@ -1,0 +1,443 @@
+"""A pool of PyWorkers started ahead of time, so that running Python in a worker does not wait
+for Pyodide to start (about 2 s a worker).
+
+    from pywebworker.pool import WorkerPool
+
+    pool = WorkerPool(2, packages=["numpy"])     # the workers start in the background
+    await pool.ready()                           # optional: wait until all are warm
+    task = pool.submit("sum(range(10))")         # code: the value of its last expression
+    print(await task)                            # 45
+    print(await pool.map(square, [1, 2, 3]))     # a function is sent as its source
+    async with pool.acquire() as lease:          # one warm worker for yourself
+        print(await lease.run("import sys; sys.version"))
+    await pool.shutdown()
+
+A worker that dies (killed, out of memory, a fatal error) is replaced, and its task fails at once
+with ``WorkerCrashedError``. ``task.cancel()`` raises ``KeyboardInterrupt`` in the task's Python
+on a cross-origin isolated page (Pyodide's interrupt buffer) and the worker stays; elsewhere the
+worker is killed and replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import textwrap
+from collections import deque
+from typing import Any, Callable, Iterable
+
+from ._codec import encode
+from .worker import PyWorker, WorkerError, WorkerExitedError, WorkerScriptError
+
+__all__ = ["WorkerPool", "Task", "Lease", "TaskError", "TaskCancelledError", "WorkerCrashedError", "PoolClosedError"]
+
+
+class TaskError(WorkerError):
+    """A task raised an exception in its worker (``remote_type``, ``remote_message``,
+    ``remote_stack`` describe it)."""
+
+
+class TaskCancelledError(WorkerError):
+    """The task was cancelled (``task.cancel()``, or a forced shutdown)."""
+
+
+class WorkerCrashedError(WorkerError):
+    """The worker running the task died; the pool has replaced it."""
+
+
+class PoolClosedError(WorkerError):
+    """The pool is shut down."""
+
+
+# What every pool worker runs: tasks arrive as (id, kind, what, args) and the answer is
+# (id, status, value); a function is defined once from its source, then called.
+_RUNNER = '''
+import traceback
+from pyodide.code import eval_code
+from pywebworker.inside import send
+
+_namespace = {"__name__": "__task__"}
+_functions = {}
+
+def onmessage(task):
+    task_id, kind, what, args = task
+    try:
+        if kind == "code":
+            result = eval_code(what, _namespace)
+        else:
+            name, source = what
+            fn = _functions.get(source)
+            if fn is None:
+                exec(compile(source, f"<task {name}>", "exec"), _namespace)
+                fn = _functions[source] = _namespace[name]
+            result = fn(*args)
+        send((task_id, "ok", result))
+    except KeyboardInterrupt:
+        send((task_id, "cancelled", None))
+    except BaseException as e:
+        send((task_id, "error", [type(e).__name__, str(e), traceback.format_exc()]))
+'''
+
+_ids = itertools.count(1)
+
+
+class Task:
+    """A submitted task: ``await task`` for its value; ``cancel()``; ``done()``."""
+
+    def __init__(self, pool: WorkerPool, kind: str, what: Any, args: tuple[Any, ...]) -> None:
+        self.id = next(_ids)
+        self._pool = pool
+        self._message = (self.id, kind, what, list(args))
+        encode(self._message)  # TypeError now, naming what cannot be sent
+        self._future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
+        self._slot: _Slot | None = None
+        self._cancelled = False
+        self._retried = False
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return self._future.__await__()
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    @property
+    def worker(self) -> PyWorker | None:
+        """The worker running the task now (None while queued or once done)."""
+        return self._slot.worker if self._slot is not None else None
+
+    def result(self) -> Any:
+        return self._future.result()
+
+    def cancel(self) -> bool:
+        """Cancels the task: a queued one never runs; a running one gets KeyboardInterrupt (or its
+        worker is replaced). Awaiting it then raises TaskCancelledError. False if already done."""
+        if self._future.done():
+            return False
+        self._pool._cancel(self)
+        return True
+
+    def _settle(self, status: str, value: Any) -> None:
+        if self._future.done():
+            return
+        if status == "ok":
+            self._future.set_result(value)
+        elif status == "cancelled":
+            self._future.set_exception(TaskCancelledError(f"task {self.id} was cancelled"))
+        else:
+            name, message, stack = value
+            self._future.set_exception(TaskError(f"the task raised {name}: {message}", name, message, stack))
+
+    def _fail(self, error: Exception) -> None:
+        if not self._future.done():
+            self._future.set_exception(error)
+
+
+class _Slot:
+    """One place in the pool: its current worker (replaced when it dies) and what it runs."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.worker: PyWorker | None = None
+        self.ready = False
+        self.task: Task | None = None
+        self.leased = False
+        self.loop: asyncio.Future[Any] | None = None
+
+
+class Lease:
+    """A warm worker taken from the pool with ``async with pool.acquire() as lease``."""
+
+    def __init__(self, pool: WorkerPool, slot: _Slot) -> None:
+        self._pool = pool
+        self._slot = slot
+
+    @property
+    def worker(self) -> PyWorker:
+        assert self._slot.worker is not None
+        return self._slot.worker
+
+    async def run(self, code: str) -> Any:
+        """Runs Python code in this worker; the value of its last expression."""
+        return await self._pool._run_leased(self._slot, Task(self._pool, "code", code, ()))
+
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Calls a function (sent as its source) in this worker."""
+        return await self._pool._run_leased(self._slot, Task(self._pool, "call", _function_source(fn), args))
+
+
+def _function_source(fn: Callable[..., Any]) -> tuple[str, str]:
+    name = getattr(fn, "__name__", "")
+    if not callable(fn) or not name.isidentifier():
+        raise TypeError(f"submit() takes code (a str) or a named function, not {fn!r}")
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        raise TypeError(f"the source of {name}() cannot be found, and a function travels to a worker as its "
+                        "source: define it in a module or file, or submit code as a string") from None
+    return name, source
+
+
+class WorkerPool:
+    """``size`` PyWorkers started in the background (one after another, so that two cores are
+    not shared by several Pyodide start-ups), each with ``packages`` loaded and ``env`` set
+    before it takes tasks. ``on_progress(ready, size)`` is called as workers become ready."""
+
+    def __init__(self, size: int = 2, *, packages: list[str] | tuple[str, ...] = (), env: dict[str, str] | None = None,
+                 index_url: str | None = None, transport: str = "auto",
+                 on_progress: Callable[[int, int], Any] | None = None, cancel_grace: float = 2.0) -> None:
+        if size < 1:
+            raise ValueError("a pool needs at least one worker")
+        self.size = size
+        self._options = {"packages": list(packages), "env": dict(env or {}), "index_url": index_url,
+                         "transport": transport}
+        self._on_progress = on_progress
+        self._cancel_grace = cancel_grace
+        self._slots = [_Slot(i) for i in range(size)]
+        self._queue: deque[Task] = deque()
+        self._wakeup = asyncio.Event()
+        self._closed = False
+        self._start_error: Exception | None = None
+        self._all_ready = asyncio.get_event_loop().create_future()
+        self._starter = asyncio.ensure_future(self._start_all())
+        self.replaced = 0  # workers replaced after a crash or a cancellation
+
+    # ---- Start-up ------------------------------------------------------------------------------
+
+    async def _start_all(self) -> None:
+        for slot in self._slots:
+            if self._closed:
+                return
+            try:
+                await self._start(slot)
+            except Exception as e:
+                self._start_error = e
+                if not self._all_ready.done():
+                    self._all_ready.set_exception(e)
+                return
+            slot.loop = asyncio.ensure_future(self._serve(slot))
+            self._progress()
+        if not self._all_ready.done():
+            self._all_ready.set_result(None)
+
+    async def _start(self, slot: _Slot) -> None:
+        worker = PyWorker(_RUNNER, **self._options)
+        slot.worker = worker
+        slot.ready = False
+        await worker.ready()
+        slot.ready = True
+
+    def _progress(self) -> None:
+        if self._on_progress is not None:
+            self._on_progress(self.ready_count, self.size)
+
+    @property
+    def ready_count(self) -> int:
+        """How many workers are warm."""
+        return sum(1 for s in self._slots if s.ready)
+
+    async def ready(self) -> None:
+        """Waits until every worker has started (raises the start-up error of one that failed)."""
+        await asyncio.shield(self._all_ready)
+
+    # ---- Tasks ---------------------------------------------------------------------------------
+
+    def submit(self, what: str | Callable[..., Any], *args: Any) -> Task:
+        """Runs ``what`` in a pool worker: Python code (the value of its last expression), or a
+        function called with ``args`` (sent as its source: it must be self-contained). Returns a
+        Task to await. TypeError at once for arguments that cannot be sent."""
+        if self._closed:
+            raise PoolClosedError("the pool is shut down")
+        if isinstance(what, str):
+            if args:
+                raise TypeError("code given as a string takes no arguments")
+            task = Task(self, "code", what, ())
+        else:
+            task = Task(self, "call", _function_source(what), args)
+        self._queue.append(task)
+        self._wakeup.set()
+        return task
+
+    async def map(self, fn: Callable[..., Any], iterable: Iterable[Any]) -> list[Any]:
+        """``fn`` on every item, in the pool's workers; the results in the items' order."""
+        tasks = [self.submit(fn, item) for item in iterable]
+        return [await t for t in tasks]
+
+    async def _serve(self, slot: _Slot) -> None:
+        """A slot's loop: takes queued tasks one at a time and runs them on its worker."""
+        while not self._closed:
+            if slot.leased or not self._queue:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            task = self._queue.popleft()
+            try:
+                await self._run_on(slot, task)
+            except Exception:
+                pass  # a replacement that failed to start: the next task tries again
+
+    async def _run_on(self, slot: _Slot, task: Task) -> None:
+        """Runs one task on a slot's worker until it settles; replaces the worker if it died."""
+        worker = slot.worker
+        assert worker is not None
+        slot.task = task
+        task._slot = slot
+        try:
+            worker._js.clearInterrupt()  # an interrupt meant for an earlier task that had ended
+            worker.send_message(task._message)
+            while not task.done():
+                try:
+                    reply = await worker.recv()
+                except WorkerScriptError:
+                    raise
+                except WorkerError as e:
+                    if worker.state in ("running", "starting"):
+                        continue  # a stray report (an interrupt that came after its task): keep waiting
+                    raise
+                if isinstance(reply, tuple) and len(reply) == 3 and reply[0] == task.id:
+                    task._settle(reply[1], reply[2])
+        except WorkerError as e:
+            if not task.done():
+                if isinstance(e, WorkerExitedError) and not task._retried and not task._cancelled:
+                    # The worker ended itself (close()) after its last task, before taking this
+                    # one: it runs on the replacement.
+                    task._retried = True
+                    self._queue.appendleft(task)
+                    self._wakeup.set()
+                elif self._closed:
+                    task._fail(PoolClosedError("the pool was shut down while the task ran"))
+                elif task._cancelled:
+                    task._fail(TaskCancelledError(f"task {task.id} was cancelled"))
+                else:
+                    task._fail(WorkerCrashedError(f"the worker running task {task.id} died ({e}); it was replaced",
+                                                  e.remote_type, e.remote_message, e.remote_stack))
+            if not self._closed:
+                await self._replace(slot)
+        finally:
+            slot.task = None
+            task._slot = None
+
+    async def _run_leased(self, slot: _Slot, task: Task) -> Any:
+        await self._run_on(slot, task)
+        return await task
+
+    async def _replace(self, slot: _Slot) -> None:
+        old = slot.worker
+        if old is not None and old.state not in ("killed", "exited", "failed"):
+            old.kill()
+        self.replaced += 1
+        slot.ready = False
+        self._progress()
+        await self._start(slot)
+        self._progress()
+
+    def _cancel(self, task: Task) -> None:
+        if task in self._queue:
+            self._queue.remove(task)
+            task._fail(TaskCancelledError(f"task {task.id} was cancelled before it ran"))
+            return
+        slot = task._slot
+        if slot is None or slot.worker is None:
+            task._fail(TaskCancelledError(f"task {task.id} was cancelled"))
+            return
+        task._cancelled = True
+        worker = slot.worker
+        if worker.interrupt():
+            # KeyboardInterrupt in the task; a task stuck outside Python gets its worker replaced.
+            asyncio.get_event_loop().call_later(self._cancel_grace, self._kill_if_running, slot, task)
+        else:
+            worker.kill()  # the slot's loop sees the death and replaces the worker
+
+    def _kill_if_running(self, slot: _Slot, task: Task) -> None:
+        if slot.task is task and not task.done() and slot.worker is not None:
+            slot.worker.kill()
+
+    # ---- Leases --------------------------------------------------------------------------------
+
+    def acquire(self) -> _Acquire:
+        """``async with pool.acquire() as lease``: a warm worker for yourself until the block ends."""
+        return _Acquire(self)
+
+    async def _take_slot(self) -> _Slot:
+        while True:
+            if self._closed:
+                raise PoolClosedError("the pool is shut down")
+            for slot in self._slots:
+                if slot.ready and not slot.leased and slot.task is None:
+                    slot.leased = True
+                    return slot
+            if self._start_error is not None and self.ready_count == 0:
+                raise self._start_error
+            await asyncio.sleep(0.005)
+
+    # ---- Shutdown ------------------------------------------------------------------------------
+
+    async def shutdown(self, *, force: bool = False) -> None:
+        """Graceful (default): queued and running tasks finish, then the workers stop. ``force``:
+        queued tasks are cancelled, running ones fail with PoolClosedError, workers stop now."""
+        if not force:
+            while self._queue or any(s.task is not None for s in self._slots):
+                await asyncio.sleep(0.01)
+        self._closed = True
+        for task in self._queue:
+            task._fail(TaskCancelledError(f"task {task.id} was cancelled: the pool was shut down"))
+        self._queue.clear()
+        self._wakeup.set()
+        for slot in self._slots:
+            if slot.task is not None:
+                slot.task._fail(PoolClosedError("the pool was shut down while the task ran"))
+            if slot.worker is not None:
+                slot.worker.kill()
+            slot.ready = False
+        self._starter.cancel()
+        if not self._all_ready.done():
+            self._all_ready.set_exception(PoolClosedError("the pool was shut down before it was ready"))
+            self._all_ready.exception()  # retrieved: no "never retrieved" warning
+
+    async def __aenter__(self) -> WorkerPool:
+        await self.ready()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.shutdown(force=exc[0] is not None)
+
+
+class _Acquire:
+    def __init__(self, pool: WorkerPool) -> None:
+        self._pool = pool
+        self._slot: _Slot | None = None
+
+    async def __aenter__(self) -> Lease:
+        self._slot = await self._pool._take_slot()
+        return Lease(self._pool, self._slot)
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._slot is not None:
+            self._slot.leased = False
+            self._pool._wakeup.set()
+
+
+_default: WorkerPool | None = None
+
+
+def default_pool(size: int | None = None, **options: Any) -> WorkerPool:
+    """The page's shared pool, created (and started) by the first call."""
+    global _default
+    if _default is None or _default._closed:
+        _default = WorkerPool(size or 2, **options)
+    return _default
+
+
+def _start_at_import() -> None:
+    """Opt-in: ``os.environ["PYWEBWORKER_POOL"] = "2"`` before ``import pywebworker.pool`` starts the
+    default pool of that size at import, so its workers warm up while the page does other work."""
+    import os
+
+    size = os.environ.get("PYWEBWORKER_POOL", "")
+    if size:
+        if not size.isdigit() or int(size) < 1:
+            raise ValueError(f"PYWEBWORKER_POOL must be a number of workers, not {size!r}")
+        default_pool(int(size))
+
+
+_start_at_import()

@@ -1,0 +1,126 @@
+// WorkerPool (python/pywebworker/pool.py) with real Pyodide in headless Chromium, on an isolated
+// page (shared rings; cancellation through Pyodide's interrupt buffer) and an ordinary one
+// (postMessage; cancellation replaces the worker).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { withPage } from "./harness.mjs";
+
+/** Runs Python in Pyodide on a fresh page with the wheel installed; returns what it printed. */
+async function runPython(isolated, code) {
+  return withPage({ isolated, path: "/tests/browser/pages/pyodide.html" }, async (page) => {
+    assert.equal(await page.evaluate(() => window.pyodideReady), true);
+    return page.evaluate(async (code) => {
+      const wheel = new URL("/target/wheels/pywebworker-0.1.0-py3-none-any.whl", location.href).href;
+      await pyodide.runPythonAsync(`import micropip\nawait micropip.install(${JSON.stringify(wheel)})`);
+      const lines = [];
+      pyodide.setStdout({ batched: (line) => lines.push(line) });
+      try {
+        await pyodide.runPythonAsync(code, { filename: "pool_test.py" });
+      } catch (e) {
+        lines.push(`raised: ${e.message}`);
+      }
+      return lines;
+    }, code);
+  });
+}
+
+for (const isolated of [true, false]) {
+  const mode = isolated ? "isolated" : "not isolated";
+
+  test(`${mode}: a pool starts in the background, reports progress, runs code and functions in order`, async () => {
+    const lines = await runPython(isolated, `
+from pywebworker.pool import WorkerPool, TaskError
+progress = []
+pool = WorkerPool(2, on_progress=lambda ready, size: progress.append((ready, size)))
+print("at once:", pool.ready_count)
+await pool.ready()
+print("progress:", progress)
+print("code:", await pool.submit("x = sum(range(10))\\nx * 2"))
+
+def square(x):
+    return x * x
+
+print("map:", await pool.map(square, range(12)))
+try:
+    await pool.submit("def f():\\n    return 1 / 0\\nf()")
+except TaskError as e:
+    print("error:", e.remote_type, e.remote_message, "in f" in e.remote_stack)
+try:
+    pool.submit(square, object())
+except TypeError as e:
+    print("TypeError:", "type object" in str(e))
+async with pool.acquire() as lease:
+    print("lease:", await lease.run("import sys; sys.version_info[0]"), await lease.call(square, 7))
+await pool.shutdown()
+print("after shutdown:", pool.ready_count)
+`);
+    assert.deepEqual(lines, [
+      "at once: 0", "progress: [(1, 2), (2, 2)]", "code: 90",
+      `map: ${JSON.stringify(Array.from({ length: 12 }, (_, i) => i * i)).replaceAll(",", ", ")}`,
+      "error: ZeroDivisionError division by zero True", "TypeError: True", "lease: 3 49", "after shutdown: 0",
+    ]);
+  });
+
+  test(`${mode}: a worker that dies is replaced and its task fails at once; cancellation ${isolated ? "interrupts" : "replaces"}`, async () => {
+    const lines = await runPython(isolated, `
+import asyncio
+from pywebworker.pool import WorkerPool, WorkerCrashedError, TaskCancelledError
+pool = WorkerPool(2)
+await pool.ready()
+doomed = pool.submit("while True: pass")
+await asyncio.sleep(0.3)
+doomed.worker.kill()  # as a crash would end it
+try:
+    await doomed
+except WorkerCrashedError as e:
+    print("crash:", type(e).__name__)
+print("replaced:", pool.replaced, "then:", await pool.submit("6 * 7"))
+print("exits:", await pool.submit("import js\\njs.close()"))  # the worker ends after its task
+print("after:", [await pool.submit(f"{i} * 10") for i in range(4)])
+spin = pool.submit("import time\\nwhile True: time.sleep(0.001)")
+await asyncio.sleep(0.5)
+spin.cancel()
+try:
+    await spin
+except TaskCancelledError:
+    print("cancelled")
+print("replaced after cancel:", pool.replaced, "then:", await pool.submit("'still working'"))
+await pool.shutdown()
+`);
+    assert.deepEqual(lines, [
+      "crash: WorkerCrashedError", "replaced: 1 then: 42", "exits: None", "after: [0, 10, 20, 30]", "cancelled",
+      `replaced after cancel: ${isolated ? 2 : 3} then: still working`,
+    ]);
+  });
+
+  test(`${mode}: shutdown lets queued tasks finish; a forced one cancels them and fails the running ones`, async () => {
+    const lines = await runPython(isolated, `
+import asyncio
+from pywebworker.pool import WorkerPool, TaskCancelledError, PoolClosedError
+pool = WorkerPool(1)
+await pool.ready()
+tasks = [pool.submit(f"{i} + 100") for i in range(5)]
+await pool.shutdown()
+print("graceful:", [t.result() for t in tasks])
+try:
+    pool.submit("1")
+except PoolClosedError:
+    print("submit after shutdown: PoolClosedError")
+pool = WorkerPool(1)
+await pool.ready()
+running = pool.submit("while True: pass")
+queued = [pool.submit("1") for _ in range(3)]
+await asyncio.sleep(0.3)
+await pool.shutdown(force=True)
+for t in [running] + queued:
+    try:
+        await t
+    except (TaskCancelledError, PoolClosedError) as e:
+        print(type(e).__name__)
+`);
+    assert.deepEqual(lines, [
+      "graceful: [100, 101, 102, 103, 104]", "submit after shutdown: PoolClosedError",
+      "PoolClosedError", "TaskCancelledError", "TaskCancelledError", "TaskCancelledError",
+    ]);
+  });
+}
