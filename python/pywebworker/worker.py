@@ -337,6 +337,8 @@ class JsWorker:
         if self._inbox or self._take() or (self._spin and self._spin_take()):
             self._consumed += 1
             return self._inbox.popleft()
+        if self.state == "created":
+            self._js.start()  # like JsWorker.recv: waiting for a reply starts the worker
         loop = asyncio.get_event_loop()
         deadline = None if timeout is None else loop.time() + timeout
         if self._arrival_proxy is None:

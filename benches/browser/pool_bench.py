@@ -1,0 +1,60 @@
+"""WorkerPool benchmark, run by Pyodide on the page (benches/browser/pool.mjs); returns JSON.
+
+- first reply: `acquire()` of a warm worker to its first answer, against creating a cold PyWorker
+  and waiting for its first answer;
+- throughput: small tasks through a pool of 2, against a worker per task (each task starts its own
+  PyWorker, as without a pool; measured on a few tasks, since each costs a Pyodide start-up).
+"""
+
+import json
+import time
+
+import js
+
+from pywebworker.pool import WorkerPool
+from pywebworker.worker import PyWorker
+
+REPEATS = int(globals().get("REPEATS", 3))
+TASKS = int(globals().get("TASKS", 1000))
+COLD_TASKS = int(globals().get("COLD_TASKS", 3))
+
+
+async def cold_first_reply():
+    t0 = time.perf_counter()
+    w = PyWorker("from pywebworker.inside import send\ndef onmessage(v):\n    send(eval(v))")
+    w.send_message("1 + 1")
+    assert await w.recv() == 2
+    ms = (time.perf_counter() - t0) * 1000
+    w.kill()
+    return ms
+
+
+async def main():
+    pool = WorkerPool(2)
+    t0 = time.perf_counter()
+    await pool.ready()
+    pool_start_ms = (time.perf_counter() - t0) * 1000
+    warm = []
+    for _ in range(REPEATS * 5):
+        t0 = time.perf_counter()
+        async with pool.acquire() as lease:
+            assert await lease.run("1 + 1") == 2
+        warm.append((time.perf_counter() - t0) * 1000)
+    pool_rates = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        tasks = [pool.submit("x = 2\nx * x") for _ in range(TASKS)]
+        for t in tasks:
+            assert await t == 4
+        pool_rates.append(TASKS / (time.perf_counter() - t0))
+    await pool.shutdown()
+    cold = [await cold_first_reply() for _ in range(REPEATS)]
+    t0 = time.perf_counter()
+    for _ in range(COLD_TASKS):
+        await cold_first_reply()
+    cold_rate = COLD_TASKS / (time.perf_counter() - t0)
+    return json.dumps({"crossOriginIsolated": bool(js.crossOriginIsolated), "userAgent": str(js.navigator.userAgent),
+                       "pool_start_ms": pool_start_ms, "warm_ms": warm, "cold_ms": cold, "pool_rates": pool_rates,
+                       "cold_rate": cold_rate, "tasks": TASKS, "cold_tasks": COLD_TASKS, "repeats": REPEATS})
+
+await main()
