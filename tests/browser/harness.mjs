@@ -37,3 +37,27 @@ export async function withPage(opts, fn) {
     if (server) await server.close();
   }
 }
+
+/**
+ * Runs Python in Pyodide on a fresh page (tests/browser/pages/pyodide.html) with the project's
+ * wheel installed by micropip; returns the lines it printed (an exception as "raised: ...").
+ * A `filename` lets `inspect.getsource` find the functions the code defines.
+ */
+export async function runPython(isolated, code, filename = "<exec>") {
+  return withPage({ isolated, path: "/tests/browser/pages/pyodide.html" }, async (page) => {
+    const ready = await page.evaluate(() => window.pyodideReady);
+    if (ready !== true) throw new Error(`Pyodide did not load: ${ready}`);
+    return page.evaluate(async ([code, filename]) => {
+      const wheel = new URL("/target/wheels/pywebworker-0.1.0-py3-none-any.whl", location.href).href;
+      await pyodide.runPythonAsync(`import micropip\nawait micropip.install(${JSON.stringify(wheel)})`);
+      const lines = [];
+      pyodide.setStdout({ batched: (line) => lines.push(line) });
+      try {
+        await pyodide.runPythonAsync(code, { filename });
+      } catch (e) {
+        lines.push(`raised: ${e.message}`);
+      }
+      return lines;
+    }, [code, filename]);
+  });
+}

@@ -3,26 +3,7 @@
 // (postMessage; cancellation replaces the worker).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { withPage } from "./harness.mjs";
-
-/** Runs Python in Pyodide on a fresh page with the wheel installed; returns what it printed. */
-async function runPython(isolated, code) {
-  return withPage({ isolated, path: "/tests/browser/pages/pyodide.html" }, async (page) => {
-    assert.equal(await page.evaluate(() => window.pyodideReady), true);
-    return page.evaluate(async (code) => {
-      const wheel = new URL("/target/wheels/pywebworker-0.1.0-py3-none-any.whl", location.href).href;
-      await pyodide.runPythonAsync(`import micropip\nawait micropip.install(${JSON.stringify(wheel)})`);
-      const lines = [];
-      pyodide.setStdout({ batched: (line) => lines.push(line) });
-      try {
-        await pyodide.runPythonAsync(code, { filename: "pool_test.py" });
-      } catch (e) {
-        lines.push(`raised: ${e.message}`);
-      }
-      return lines;
-    }, code);
-  });
-}
+import { runPython } from "./harness.mjs";
 
 for (const isolated of [true, false]) {
   const mode = isolated ? "isolated" : "not isolated";
@@ -53,7 +34,7 @@ async with pool.acquire() as lease:
     print("lease:", await lease.run("import sys; sys.version_info[0]"), await lease.call(square, 7))
 await pool.shutdown()
 print("after shutdown:", pool.ready_count)
-`);
+`, "pool_test.py");
     assert.deepEqual(lines, [
       "at once: 0", "progress: [(1, 2), (2, 2)]", "code: 90",
       `map: ${JSON.stringify(Array.from({ length: 12 }, (_, i) => i * i)).replaceAll(",", ", ")}`,
@@ -91,6 +72,26 @@ await pool.shutdown()
       "crash: WorkerCrashedError", "replaced: 1 then: 42", "exits: None", "after: [0, 10, 20, 30]", "cancelled",
       `replaced after cancel: ${isolated ? 2 : 3} then: still working`,
     ]);
+  });
+
+  test(`${mode}: the opt-in default pool starts at import when PYWEBWORKER_POOL is set`, async () => {
+    const lines = await runPython(isolated, `
+import os
+os.environ["PYWEBWORKER_POOL"] = "1"
+import pywebworker.pool as pool_module
+pool = pool_module.default_pool()
+print("started at import:", pool is pool_module._default, pool.size)
+print("task:", await pool.submit("'warm'"))
+await pool.shutdown()
+os.environ["PYWEBWORKER_POOL"] = "many"
+import importlib
+try:
+    importlib.reload(pool_module)
+except ValueError as e:
+    print("ValueError:", e)
+`);
+    assert.deepEqual(lines, ["started at import: True 1", "task: warm",
+      "ValueError: PYWEBWORKER_POOL must be a number of workers, not 'many'"]);
   });
 
   test(`${mode}: shutdown lets queued tasks finish; a forced one cancels them and fails the running ones`, async () => {

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { withPage } from "./harness.mjs";
+import { runPython, withPage } from "./harness.mjs";
 
 for (const isolated of [true, false]) {
   const mode = isolated ? "isolated" : "not isolated";
@@ -46,25 +46,6 @@ json.dumps({"version": pywebworker.__version__, "names": _web.names(), "wasm_mag
 const QUICK_REFERENCE = readFileSync(new URL("../../demo/py/quick_reference.py", import.meta.url), "utf8");
 // The demo's same flow with a Python echo script in a PyWorker.
 const PYTHON_ECHO = readFileSync(new URL("../../demo/py/python_echo.py", import.meta.url), "utf8");
-
-/** Runs Python in Pyodide on a fresh page with the wheel installed; returns what it printed. */
-async function runPython(isolated, code) {
-  return withPage({ isolated, path: "/tests/browser/pages/pyodide.html" }, async (page) => {
-    assert.equal(await page.evaluate(() => window.pyodideReady), true);
-    return page.evaluate(async (code) => {
-      const wheel = new URL("/target/wheels/pywebworker-0.1.0-py3-none-any.whl", location.href).href;
-      await pyodide.runPythonAsync(`import micropip\nawait micropip.install(${JSON.stringify(wheel)})`);
-      const lines = [];
-      pyodide.setStdout({ batched: (line) => lines.push(line) });
-      try {
-        await pyodide.runPythonAsync(code);
-      } catch (e) {
-        lines.push(`raised: ${e.message}`);
-      }
-      return lines;
-    }, code);
-  });
-}
 
 for (const isolated of [true, false]) {
   const mode = isolated ? "isolated" : "not isolated";
@@ -407,11 +388,15 @@ with JsWorker("self.onmessage = (e) => self.postMessage(e.data * 2);", transport
     w.send_message(21)
     print("inside:", w.transport, w.get_unread_messages()[0].read())
 print("after:", w.state)
+lazy = JsWorker("self.onmessage = (e) => self.postMessage(e.data + 1);")
+lazy.send_message(1)
+print("not started:", lazy.state, await lazy.recv(timeout=10))
+lazy.kill()
 `);
     assert.deepEqual(lines, [
       isolated ? "shared: shared" : "IsolationError: True",
       'TypeError: transport must be "auto", "shared" or "post", not "pigeon"',
-      "inside: post 42", "after: killed",
+      "inside: post 42", "after: killed", "not started: created 2",
     ]);
   });
 
