@@ -1,0 +1,232 @@
+// Every benchmark in one command: the ring (worker <-> worker, against ringbuf.js and
+// postMessage), JsWorker (main <-> worker, against postMessage and comlink), the Python echo
+// (against the hand-written Pyodide way) and the pool, in ONE headless Chromium session, then the
+// native ring benchmark (criterion, against rtrb; BENCH_NATIVE=0 skips it). Writes
+// target/bench/report.json and target/bench/report.html (tables and SVG charts) and prints a
+// summary with the targets. Benchmarks are not tests: nothing here fails on a figure.
+//
+//   bash scripts/build-wasm.sh && bash scripts/build-wheel.sh && node benches/report.mjs
+//   node benches/report.mjs --html-only      (renders target/bench/report.json again)
+import { execFileSync } from "node:child_process";
+import { readFileSync, existsSync, readdirSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import os from "node:os";
+import { launchBrowser, ROOT } from "../tests/browser/harness.mjs";
+import { median, writeReport } from "./browser/common.mjs";
+import * as ring from "./browser/run.mjs";
+import * as jsworker from "./browser/jsworker.mjs";
+import * as python from "./browser/python.mjs";
+import * as pool from "./browser/pool.mjs";
+
+const suites = { ring, jsworker, python, pool };
+
+async function main() {
+  if (process.argv.includes("--html-only")) {
+    // Renders the last report again (after changing this file), without measuring.
+    const last = JSON.parse(readFileSync(`${ROOT}/target/bench/report.json`, "utf8"));
+    await writeFile(`${ROOT}/target/bench/report.html`, html(last));
+    console.log("wrote target/bench/report.html");
+    return;
+  }
+  const report = { machine: machine(), suites: {} };
+  const browser = await launchBrowser();
+  try {
+    report.machine.browser = `Chromium ${browser.version()}`;
+    for (const [name, suite] of Object.entries(suites)) {
+      console.log(`\n==> ${name}`);
+      report.suites[name] = await suite.measure(browser);
+      suite.print(report.suites[name]);
+    }
+  } finally {
+    await browser.close();
+  }
+  if (process.env.BENCH_NATIVE !== "0") report.suites.native = native();
+
+  report.summary = summarize(report.suites);
+  console.log("\n==> summary (ratios within this run)");
+  for (const row of report.summary) {
+    console.log(`  ${row.what.padEnd(58)} ${row.value.padStart(12)}  target ${row.target.padEnd(9)} ${row.met ? "met" : "NOT met"}`);
+  }
+  await writeReport("report", report);
+  await writeFile(`${ROOT}/target/bench/report.html`, html(report));
+  console.log("wrote target/bench/report.html");
+}
+
+function machine() {
+  const cpus = os.cpus();
+  let commit = "";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return {
+    date: new Date().toISOString(), cpu: cpus[0]?.model ?? "unknown", cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version,
+    commit, repeats: Number(process.env.BENCH_REPEATS || 3),
+  };
+}
+
+/** The native ring benchmark: criterion's estimates, in messages per second. */
+function native() {
+  console.log("\n==> native (cargo bench --bench ring)");
+  const nightly = readFileSync(`${ROOT}/rust-toolchain.toml`, "utf8").match(/channel\s*=\s*"([^"]+)"/)?.[1];
+  try {
+    execFileSync("cargo", [`+${nightly}`, "bench", "--bench", "ring", "--", "--noplot"], { cwd: ROOT, stdio: "inherit" });
+  } catch (e) {
+    return { error: String(e.message) };
+  }
+  const rows = [];
+  const dir = `${ROOT}/target/criterion/ring throughput`;
+  for (const impl of ["pywebworker", "rtrb"]) {
+    if (!existsSync(`${dir}/${impl}`)) continue;
+    for (const size of readdirSync(`${dir}/${impl}`).filter((d) => /^\d+$/.test(d))) {
+      const est = JSON.parse(readFileSync(`${dir}/${impl}/${size}/new/estimates.json`, "utf8"));
+      const bench = JSON.parse(readFileSync(`${dir}/${impl}/${size}/new/benchmark.json`, "utf8"));
+      const elements = bench.throughput?.Elements ?? 1;
+      rows.push({ impl, size: Number(size), msgPerSec: elements / (est.median.point_estimate / 1e9) });
+    }
+  }
+  return { rows };
+}
+
+/** The issue's targets, each from figures of this run. */
+function summarize(s) {
+  const out = [];
+  const add = (what, ratio, target, met, fmt = (x) => `${x.toFixed(2)}x`) => {
+    if (Number.isFinite(ratio)) out.push({ what, value: fmt(ratio), target, met: met(ratio) });
+  };
+  const r = s.ring?.rows ?? [];
+  const ringRow = (t, sc, size) => r.find((x) => x.transport === t && x.scenario === sc && x.size === size)?.median;
+  add("ring / ringbuf.js, 16 B, worker -> worker", ringRow("ring", "throughput", 16) / ringRow("ringbuf", "throughput", 16), ">= 2x", (x) => x >= 2);
+  add("ring / ringbuf.js, 1 KiB, worker -> worker", ringRow("ring", "throughput", 1024) / ringRow("ringbuf", "throughput", 1024), ">= 5x", (x) => x >= 5);
+  add("ring / postMessage, 16 B, worker -> worker", ringRow("ring", "throughput", 16) / ringRow("postMessage", "throughput", 16), ">= 50x", (x) => x >= 50);
+  add("round trip ring / postMessage, worker <-> worker", ringRow("ring", "round trip", 16) / ringRow("postMessage", "round trip", 16), "<= 0.2x", (x) => x <= 0.2, (x) => `${x.toFixed(3)}x`);
+  const js = s.jsworker?.shared?.rows ?? [];
+  const jsRow = (impl, sc, size) => js.find((x) => x.impl === impl && x.scenario === sc && x.size === size)?.median;
+  add("round trip JsWorker / postMessage, main <-> worker", jsRow("JsWorker", "round trip", 16) / jsRow("postMessage", "round trip", 16), "<= 0.5x", (x) => x <= 0.5, (x) => `${x.toFixed(3)}x`);
+  const post = s.jsworker?.post?.rows ?? [];
+  const postRow = (impl, sc, size) => post.find((x) => x.impl === impl && x.scenario === sc && x.size === size)?.median;
+  add("fallback JsWorker / postMessage, main -> worker 16 B", postRow("JsWorker", "main -> worker", 16) / postRow("postMessage", "main -> worker", 16), ">= 1x", (x) => x >= 1);
+  const py = s.python?.isolated;
+  if (py) {
+    const a = median(py.pywebworker.throughput["16 B str"]), b = median(py.handwritten.throughput["16 B str"]);
+    add("Python echo PyWorker / hand-written, 16 B str (shared)", a / b, ">= 10x", (x) => x >= 10);
+  }
+  const pyPost = s.python?.["not isolated"];
+  if (pyPost) {
+    const a = median(pyPost.pywebworker.throughput["16 B str"]), b = median(pyPost.handwritten.throughput["16 B str"]);
+    add("Python echo PyWorker / hand-written, 16 B str (fallback)", a / b, ">= 1x", (x) => x >= 1);
+  }
+  const nat = s.native?.rows;
+  const nat16 = nat?.find((x) => x.impl === "pywebworker" && x.size === 16)?.msgPerSec;
+  add("browser ring / native ring, 16 B", ringRow("ring", "throughput", 16) / nat16, ">= 50%", (x) => x >= 0.5, (x) => `${(x * 100).toFixed(0)}%`);
+  return out;
+}
+
+// ---- HTML with SVG charts ------------------------------------------------------------------
+
+function esc(x) {
+  return String(x).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}
+
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+
+/** A line chart on log-log axes: series = [{name, points: [[size, value]]}]. */
+function lineChart(title, series, yLabel) {
+  const W = 640, H = 340, L = 70, R = 160, T = 30, B = 45;
+  const xs = series.flatMap((s) => s.points.map((p) => p[0])), ys = series.flatMap((s) => s.points.map((p) => p[1]));
+  if (!xs.length) return "";
+  const lx = (v) => Math.log10(v), [x0, x1] = [lx(Math.min(...xs)), lx(Math.max(...xs))];
+  const [y0, y1] = [Math.floor(lx(Math.min(...ys))), Math.ceil(lx(Math.max(...ys)))];
+  const X = (v) => L + ((lx(v) - x0) / (x1 - x0 || 1)) * (W - L - R), Y = (v) => T + (1 - (lx(v) - y0) / (y1 - y0 || 1)) * (H - T - B);
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`;
+  svg += `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`;
+  for (let e = y0; e <= y1; e++) {
+    svg += `<line x1="${L}" x2="${W - R}" y1="${Y(10 ** e)}" y2="${Y(10 ** e)}" stroke="#ddd"/><text x="${L - 6}" y="${Y(10 ** e) + 4}" text-anchor="end">1e${e}</text>`;
+  }
+  for (const v of [...new Set(xs)].sort((a, b) => a - b)) {
+    svg += `<text x="${X(v)}" y="${H - B + 16}" text-anchor="middle">${v >= 1024 ? `${v / 1024} KiB` : `${v} B`}</text>`;
+  }
+  svg += `<text x="14" y="${(H - B + T) / 2}" transform="rotate(-90 14 ${(H - B + T) / 2})" text-anchor="middle">${esc(yLabel)}</text>`;
+  series.forEach((s, i) => {
+    const c = COLORS[i % COLORS.length];
+    const pts = [...s.points].sort((a, b) => a[0] - b[0]);
+    svg += `<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map((p) => `${X(p[0])},${Y(p[1])}`).join(" ")}"/>`;
+    for (const p of pts) svg += `<circle cx="${X(p[0])}" cy="${Y(p[1])}" r="3" fill="${c}"/>`;
+    svg += `<rect x="${W - R + 10}" y="${T + i * 18}" width="12" height="12" fill="${c}"/><text x="${W - R + 27}" y="${T + i * 18 + 10}">${esc(s.name)}</text>`;
+  });
+  return svg + "</svg>";
+}
+
+/** Horizontal bars of p50 and p99 (log scale): rows = [{name, p50, p99}] in microseconds. */
+function latencyChart(title, rows) {
+  const W = 640, rowH = 26, L = 230, R = 30, T = 44, H = T + rows.length * rowH + 30;
+  const vals = rows.flatMap((r) => [r.p50, r.p99]).filter((v) => v > 0);
+  if (!vals.length) return "";
+  const lo = Math.floor(Math.log10(Math.min(...vals))), hi = Math.ceil(Math.log10(Math.max(...vals)));
+  const X = (v) => L + ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo || 1)) * (W - L - R);
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`;
+  svg += `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`;
+  for (let e = lo; e <= hi; e++) {
+    svg += `<line x1="${X(10 ** e)}" x2="${X(10 ** e)}" y1="${T - 4}" y2="${H - 26}" stroke="#ddd"/><text x="${X(10 ** e)}" y="${H - 12}" text-anchor="middle">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)} us</text>`;
+  }
+  rows.forEach((r, i) => {
+    const y = T + i * rowH;
+    svg += `<text x="${L - 6}" y="${y + 14}" text-anchor="end">${esc(r.name)}</text>`;
+    svg += `<rect x="${L}" y="${y + 2}" width="${X(r.p99) - L}" height="16" fill="#f4b6b6"/>`;
+    svg += `<rect x="${L}" y="${y + 2}" width="${X(r.p50) - L}" height="16" fill="#1f77b4"/>`;
+  });
+  return svg + `<text x="${L}" y="${T - 8}">p50 (dark) and p99 (light), log scale</text></svg>`;
+}
+
+function charts(s) {
+  const out = [];
+  const r = s.ring?.rows ?? [];
+  const series = (rows, key, label, filter) => {
+    const names = [...new Set(rows.filter(filter).map((x) => x[key]))];
+    return names.map((n) => ({ name: label(n), points: rows.filter((x) => filter(x) && x[key] === n).map((x) => [x.size, x.median]) }));
+  };
+  out.push(lineChart("worker -> worker throughput (msg/s)", series(r, "transport", (n) => n, (x) => x.scenario === "throughput"), "messages / s"));
+  for (const mode of ["shared", "post"]) {
+    for (const sc of ["main -> worker", "worker -> main"]) {
+      const rows = s.jsworker?.[mode]?.rows ?? [];
+      out.push(lineChart(`${sc} throughput, page ${mode === "shared" ? "isolated" : "not isolated"} (JsWorker ${mode})`,
+        series(rows, "impl", (n) => n, (x) => x.scenario === sc), "messages / s"));
+    }
+  }
+  const lat = [];
+  for (const t of ["ring", "atomics", "postMessage"]) {
+    const row = r.find((x) => x.scenario === "round trip" && x.transport === t);
+    if (row) lat.push({ name: `worker<->worker ${t}`, p50: row.median, p99: median(row.p99) });
+  }
+  for (const mode of ["shared", "post"]) {
+    for (const impl of ["JsWorker", "postMessage", "comlink"]) {
+      const row = s.jsworker?.[mode]?.rows.find((x) => x.scenario === "round trip" && x.impl === impl);
+      if (row) lat.push({ name: `main<->worker ${impl} (${mode} page)`, p50: row.median, p99: median(row.p99) });
+    }
+  }
+  for (const [page, rep] of Object.entries(s.python ?? {})) {
+    for (const impl of ["pywebworker", "handwritten"]) {
+      const runs = rep[impl]?.rt?.["16 B str"];
+      if (runs) lat.push({ name: `Python ${impl === "pywebworker" ? "PyWorker" : "hand-written"} (${page})`, p50: median(runs.map((x) => x[0])), p99: median(runs.map((x) => x[1])) });
+    }
+  }
+  out.push(latencyChart("round trip, 16 B", lat));
+  return out.filter(Boolean);
+}
+
+function html(rep) {
+  const rows = rep.summary.map((x) => `<tr><td>${esc(x.what)}</td><td>${esc(x.value)}</td><td>${esc(x.target)}</td><td class="${x.met ? "met" : "missed"}">${x.met ? "met" : "not met"}</td></tr>`).join("");
+  const m = rep.machine;
+  return `<!doctype html><meta charset="utf-8"><title>pywebworker benchmark report</title>
+<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left}.met{color:#080}.missed{color:#b00}</style>
+<h1>pywebworker benchmark report</h1>
+<p>${esc(m.date)} &middot; ${esc(m.browser)} headless &middot; ${esc(m.cpu)}, ${m.cores} cores, ${m.memoryGiB} GiB &middot; ${esc(m.os)} &middot; Node ${esc(m.node)} &middot; commit ${esc(m.commit)} &middot; each figure the median of ${m.repeats} runs.</p>
+<p>A 2-core machine shared by the page and the workers: figures move by 2x between runs. Compare ratios within one run, not absolutes.</p>
+<h2>Targets</h2><table><tr><th>figure</th><th>this run</th><th>target</th><th></th></tr>${rows}</table>
+<h2>Charts</h2>${charts(rep.suites).join("\n")}
+<h2>Raw figures</h2><p>All figures with their runs: <code>report.json</code> beside this file.</p>`;
+}
+
+await main();
