@@ -27,11 +27,11 @@ export function print(report) {
   console.log(`\n${report.userAgent}\n(cross-origin isolated: ${report.crossOriginIsolated}, ${report.hardwareConcurrency} cores, median of ${repeats} runs)\n`);
   console.log("worker -> worker throughput       M msg/s (spread)          vs ringbuf.js   vs postMessage");
   for (const size of [...new Set(report.rows.filter((r) => r.scenario === "throughput").map((r) => r.size))]) {
-    for (const t of ["ring", "ringbuf", "postMessage"]) {
+    for (const t of ["ring", "ringbuf", "postMessage", "postMessage+transfer", "copy"]) {
       const r = find("throughput", t, size);
       const vsRb = r.median / find("throughput", "ringbuf", size).median;
       const vsPm = r.median / find("throughput", "postMessage", size).median;
-      console.log(`  ${String(size).padStart(5)} B  ${t.padEnd(12)} ${(r.median / 1e6).toFixed(3).padStart(8)}  ` +
+      console.log(`  ${String(size).padStart(7)} B  ${t.padEnd(20)} ${(r.median / 1e6).toFixed(3).padStart(8)}  ` +
         `(${spread(r.runs.map((x) => x / 1e6))})`.padEnd(24) + `${vsRb.toFixed(2).padStart(8)}x ${vsPm.toFixed(1).padStart(12)}x`);
     }
   }

@@ -1,5 +1,6 @@
-// Baselines, worker -> worker: postMessage over a MessageChannel, and ringbuf.js over a
-// SharedArrayBuffer (a byte stream: each message is a 4-byte length, then the payload).
+// Baselines, worker -> worker: postMessage over a MessageChannel (copied, or with the buffer in
+// the transfer list), and ringbuf.js over a SharedArrayBuffer (a byte stream: each message is a
+// 4-byte length, then the payload); and the ceiling of any copying transport: TypedArray.set.
 import { RingBuffer } from "/node_modules/ringbuf.js/dist/index.mjs";
 import { percentiles } from "./stats.js";
 
@@ -12,12 +13,29 @@ self.onmessage = ({ data }) => {
 };
 
 const ROLES = {
+  // The copy ceiling: one worker copying each message into a 4 MiB buffer with TypedArray.set.
+  copy: {
+    solo({ size, count }) {
+      const msg = new Uint8Array(size), dst = new Uint8Array(Math.max(1 << 22, size));
+      let at = 0;
+      const t0 = performance.now();
+      for (let i = 0; i < count; i++) {
+        msg[0] = i & 255;
+        if (at + size > dst.length) at = 0;
+        dst.set(msg, at);
+        at += size;
+      }
+      return { seconds: (performance.now() - t0) / 1000, count };
+    },
+  },
+
   postMessage: {
-    producer({ port, size, count }) {
+    producer({ port, size, count, transfer }) {
       for (let i = 0; i < count; i++) {
         const msg = new Uint8Array(size);
         msg[0] = i & 255;
-        port.postMessage(msg);
+        if (transfer) port.postMessage(msg, [msg.buffer]);
+        else port.postMessage(msg);
       }
       return {};
     },
