@@ -735,27 +735,6 @@ export class JsWorker {
   }
 
   /**
-   * The oldest unread message (marked read), or undefined when none has arrived: never waits.
-   * Throws the worker's error when one comes first, and when the worker is dead and nothing is left.
-   * @returns {WorkerMessage | undefined}
-   */
-  tryRecv() {
-    this._throwPending(true);
-    let message = this._nextUnread();
-    if (!message) {
-      this._pump();
-      this._throwPending(true);
-      message = this._nextUnread();
-    }
-    if (message) {
-      message.read();
-      return message;
-    }
-    if (this._dead()) throw this._deadError();
-    return undefined;
-  }
-
-  /**
    * Like `recv`, but blocks this thread until a message arrives or `timeoutMs` passes: for code
    * running inside a worker (a worker that starts workers of its own) on the shared transport.
    * The page's main thread cannot block; there, and with postMessage, use `await recv()`.

@@ -2,7 +2,7 @@
 // Chromium) or from benches/report.mjs (one Chromium for all), and their small statistics.
 import { mkdir, writeFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
-import { launchBrowser, ROOT } from "../../tests/browser/harness.mjs";
+import { launchBrowser, openPage, ROOT } from "../../tests/browser/harness.mjs";
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -28,4 +28,20 @@ export async function standalone(moduleUrl, name, { measure, print }) {
   }
   print(report);
   await writeReport(name, report);
+}
+
+/**
+ * Runs a Python benchmark script (Pyodide on benches/browser/python.html, the wheel installed) on
+ * an isolated and an ordinary page of `browser`: {"isolated", "not isolated"} reports.
+ */
+export async function measurePython(browser, script, params) {
+  const reports = {};
+  for (const isolated of [true, false]) {
+    const { page, server } = await openPage(browser, { isolated, path: "/benches/browser/python.html" });
+    await page.waitForFunction(() => window.benchReady === true);
+    reports[isolated ? "isolated" : "not isolated"] = await page.evaluate((p) => window.runPythonBench(p), { ...params, script });
+    await page.close();
+    await server.close();
+  }
+  return reports;
 }

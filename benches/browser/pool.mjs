@@ -1,8 +1,7 @@
 // WorkerPool benchmark in one headless Chromium, on an isolated page and an ordinary one: the
 // first reply of a warm worker (acquire) against a cold PyWorker, and small tasks through the pool
 // against a worker per task. Prints medians and ratios; writes target/bench/pool.json. Not a test.
-import { openPage } from "../../tests/browser/harness.mjs";
-import { median, standalone } from "./common.mjs";
+import { measurePython, median, standalone } from "./common.mjs";
 
 const params = {
   REPEATS: Number(process.env.BENCH_REPEATS || 3),
@@ -11,17 +10,8 @@ const params = {
 };
 
 /** Both pages in `browser`: {"isolated", "not isolated"} reports. */
-export async function measure(browser) {
-  const reports = {};
-  for (const isolated of [true, false]) {
-    const { page, server } = await openPage(browser, { isolated, path: "/benches/browser/python.html" });
-    await page.waitForFunction(() => window.benchReady === true);
-    reports[isolated ? "isolated" : "not isolated"] = await page.evaluate(
-      (p) => window.runPythonBench({ ...p, script: "/benches/browser/pool_bench.py" }), params);
-    await page.close();
-    await server.close();
-  }
-  return reports;
+export function measure(browser) {
+  return measurePython(browser, "/benches/browser/pool_bench.py", params);
 }
 
 export function print(reports) {

@@ -2,8 +2,7 @@
 // hand-written js.Worker + postMessage + create_proxy way, in one headless Chromium, on an isolated
 // page (shared rings) and an ordinary one (batched postMessage). Prints medians and ratios;
 // writes target/bench/python.json. Not a test.
-import { openPage } from "../../tests/browser/harness.mjs";
-import { median, standalone } from "./common.mjs";
+import { measurePython, median, standalone } from "./common.mjs";
 
 const params = {
   REPEATS: Number(process.env.BENCH_REPEATS || 3),
@@ -12,16 +11,8 @@ const params = {
 };
 
 /** Both pages in `browser`: {"isolated", "not isolated"} reports. */
-export async function measure(browser) {
-  const reports = {};
-  for (const isolated of [true, false]) {
-    const { page, server } = await openPage(browser, { isolated, path: "/benches/browser/python.html" });
-    await page.waitForFunction(() => window.benchReady === true);
-    reports[isolated ? "isolated" : "not isolated"] = await page.evaluate((p) => window.runPythonBench(p), params);
-    await page.close();
-    await server.close();
-  }
-  return reports;
+export function measure(browser) {
+  return measurePython(browser, "/benches/browser/python_echo.py", params);
 }
 
 export function print(reports) {
