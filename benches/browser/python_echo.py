@@ -1,103 +1,24 @@
 """Python echo benchmark, run by Pyodide on the page (benches/browser/python.mjs): Pyodide on the
 page <-> Pyodide in a worker, through PyWorker and through the hand-written way (a ``js.Worker``
 whose own Pyodide echoes with ``postMessage``, ``create_proxy`` onmessage handlers on both
-sides), in the same page. Returns a JSON report; not a test."""
+sides; benches/browser/echoes.py), in the same page. Returns a JSON report; not a test."""
 
-import asyncio
-import collections
 import json
 import time
 
 import js
-from pyodide.ffi import create_proxy, to_js
-
-from pywebworker.worker import PyWorker
+from echoes import Handwritten, Ours
 
 REPEATS = int(globals().get("REPEATS", 3))
 COUNT = int(globals().get("COUNT", 4000))  # echoes per throughput run
 WINDOW = 500  # messages in flight: sent, then received, before the next window
 ROUNDS = int(globals().get("ROUNDS", 1000))  # round trips per latency run
-INDEX_URL = str(js.location.origin) + "/node_modules/pyodide/"
 
 PAYLOADS = {
     "16 B str": "0123456789abcdef",
     "small dict": {"id": 7, "op": "add", "args": [1.5, 2, "x"]},
     "4 KiB bytes": bytes(4096),
 }
-
-ECHO = "from pywebworker.inside import send\ndef onmessage(value):\n    send(value)\n"
-
-HANDWRITTEN_WORKER = """
-const { loadPyodide } = await import(%r + "pyodide.mjs");
-const py = await loadPyodide({ indexURL: %r });
-py.runPython(`
-import js
-from pyodide.ffi import JsProxy, create_proxy, to_js
-
-def onmessage(event):
-    value = event.data
-    if isinstance(value, JsProxy):
-        value = value.to_py()
-    js.postMessage(to_js(value, dict_converter=js.Object.fromEntries))
-
-js.onmessage = create_proxy(onmessage)
-`);
-postMessage("ready");
-""" % (INDEX_URL, INDEX_URL)
-
-
-class Handwritten:
-    """What a user writes without pywebworker: a Worker running Pyodide, postMessage both ways."""
-
-    def __init__(self):
-        self.inbox = collections.deque()
-        self.waiter = None
-        blob = js.Blob.new(to_js([HANDWRITTEN_WORKER]), to_js({"type": "text/javascript"}, dict_converter=js.Object.fromEntries))
-        self.url = js.URL.createObjectURL(blob)
-        self.worker = js.Worker.new(self.url, to_js({"type": "module"}, dict_converter=js.Object.fromEntries))
-        self.proxy = create_proxy(self.on_message)
-        self.worker.onmessage = self.proxy
-
-    def on_message(self, event):
-        value = event.data
-        if hasattr(value, "to_py"):
-            value = value.to_py()
-        self.inbox.append(value)
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(None)
-
-    async def ready(self):
-        assert await self.recv() == "ready"
-
-    def send(self, value):
-        self.worker.postMessage(to_js(value, dict_converter=js.Object.fromEntries))
-
-    async def recv(self):
-        while not self.inbox:
-            self.waiter = asyncio.get_event_loop().create_future()
-            await self.waiter
-        return self.inbox.popleft()
-
-    def kill(self):
-        self.worker.terminate()
-        self.proxy.destroy()
-
-
-class Ours:
-    def __init__(self):
-        self.worker = PyWorker(ECHO)
-
-    async def ready(self):
-        await self.worker.ready()
-
-    def send(self, value):
-        self.worker.send_message(value)
-
-    async def recv(self):
-        return await self.worker.recv()
-
-    def kill(self):
-        self.worker.kill()
 
 
 async def throughput(w, payload, count):
