@@ -9,7 +9,7 @@
 //   node benches/report.mjs --html-only      (renders target/bench/report.json again)
 import { execFileSync } from "node:child_process";
 import { readFileSync, existsSync, readdirSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { launchBrowser, ROOT } from "../tests/browser/harness.mjs";
 import { median, writeReport } from "./browser/common.mjs";
@@ -26,6 +26,7 @@ async function main() {
     const last = JSON.parse(readFileSync(`${ROOT}/target/bench/report.json`, "utf8"));
     await writeFile(`${ROOT}/target/bench/report.html`, html(last));
     console.log("wrote target/bench/report.html");
+    if (process.argv.includes("--readme")) await readme(last);
     return;
   }
   const report = { machine: machine(), suites: {} };
@@ -50,6 +51,7 @@ async function main() {
   await writeReport("report", report);
   await writeFile(`${ROOT}/target/bench/report.html`, html(report));
   console.log("wrote target/bench/report.html");
+  if (process.argv.includes("--readme")) await readme(report);
 }
 
 function machine() {
@@ -130,6 +132,8 @@ function esc(x) {
   return String(x).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 }
 
+const sizeName = (v) => (v >= 1 << 20 ? `${v / (1 << 20)} MiB` : v >= 1024 ? `${v / 1024} KiB` : `${v} B`);
+
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
 
 /** A line chart on log-log axes: series = [{name, points: [[size, value]]}]. */
@@ -140,13 +144,13 @@ function lineChart(title, series, yLabel) {
   const lx = (v) => Math.log10(v), [x0, x1] = [lx(Math.min(...xs)), lx(Math.max(...xs))];
   const [y0, y1] = [Math.floor(lx(Math.min(...ys))), Math.ceil(lx(Math.max(...ys)))];
   const X = (v) => L + ((lx(v) - x0) / (x1 - x0 || 1)) * (W - L - R), Y = (v) => T + (1 - (lx(v) - y0) / (y1 - y0 || 1)) * (H - T - B);
-  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`;
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11"><rect width="${W}" height="${H}" fill="#fff"/>`;
   svg += `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`;
   for (let e = y0; e <= y1; e++) {
     svg += `<line x1="${L}" x2="${W - R}" y1="${Y(10 ** e)}" y2="${Y(10 ** e)}" stroke="#ddd"/><text x="${L - 6}" y="${Y(10 ** e) + 4}" text-anchor="end">1e${e}</text>`;
   }
   for (const v of [...new Set(xs)].sort((a, b) => a - b)) {
-    svg += `<text x="${X(v)}" y="${H - B + 16}" text-anchor="middle">${v >= 1024 ? `${v / 1024} KiB` : `${v} B`}</text>`;
+    svg += `<text x="${X(v)}" y="${H - B + 16}" text-anchor="middle">${sizeName(v)}</text>`;
   }
   svg += `<text x="14" y="${(H - B + T) / 2}" transform="rotate(-90 14 ${(H - B + T) / 2})" text-anchor="middle">${esc(yLabel)}</text>`;
   series.forEach((s, i) => {
@@ -166,7 +170,7 @@ function latencyChart(title, rows) {
   if (!vals.length) return "";
   const lo = Math.floor(Math.log10(Math.min(...vals))), hi = Math.ceil(Math.log10(Math.max(...vals)));
   const X = (v) => L + ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo || 1)) * (W - L - R);
-  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`;
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11"><rect width="${W}" height="${H}" fill="#fff"/>`;
   svg += `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`;
   for (let e = lo; e <= hi; e++) {
     svg += `<line x1="${X(10 ** e)}" x2="${X(10 ** e)}" y1="${T - 4}" y2="${H - 26}" stroke="#ddd"/><text x="${X(10 ** e)}" y="${H - 12}" text-anchor="middle">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)} us</text>`;
@@ -178,6 +182,29 @@ function latencyChart(title, rows) {
     svg += `<rect x="${L}" y="${y + 2}" width="${X(r.p50) - L}" height="16" fill="#1f77b4"/>`;
   });
   return svg + `<text x="${L}" y="${T - 8}">p50 (dark) and p99 (light), log scale</text></svg>`;
+}
+
+/** p50/p99 round trips of every transport in the run, in microseconds. */
+function latencyRows(s) {
+  const r = s.ring?.rows ?? [];
+  const lat = [];
+  for (const t of ["ring", "atomics", "postMessage"]) {
+    const row = r.find((x) => x.scenario === "round trip" && x.transport === t);
+    if (row) lat.push({ name: `worker<->worker ${t}`, p50: row.median, p99: median(row.p99) });
+  }
+  for (const mode of ["shared", "post"]) {
+    for (const impl of ["JsWorker", "postMessage", "comlink"]) {
+      const row = s.jsworker?.[mode]?.rows.find((x) => x.scenario === "round trip" && x.impl === impl);
+      if (row) lat.push({ name: `main<->worker ${impl} (${mode === "shared" ? "isolated" : "ordinary"} page)`, p50: row.median, p99: median(row.p99) });
+    }
+  }
+  for (const [page, rep] of Object.entries(s.python ?? {})) {
+    for (const impl of ["pywebworker", "handwritten"]) {
+      const runs = rep[impl]?.rt?.["16 B str"];
+      if (runs) lat.push({ name: `Python ${impl === "pywebworker" ? "PyWorker" : "hand-written"} (${page})`, p50: median(runs.map((x) => x[0])), p99: median(runs.map((x) => x[1])) });
+    }
+  }
+  return lat;
 }
 
 function charts(s) {
@@ -195,24 +222,7 @@ function charts(s) {
         series(rows, "impl", (n) => n, (x) => x.scenario === sc), "messages / s"));
     }
   }
-  const lat = [];
-  for (const t of ["ring", "atomics", "postMessage"]) {
-    const row = r.find((x) => x.scenario === "round trip" && x.transport === t);
-    if (row) lat.push({ name: `worker<->worker ${t}`, p50: row.median, p99: median(row.p99) });
-  }
-  for (const mode of ["shared", "post"]) {
-    for (const impl of ["JsWorker", "postMessage", "comlink"]) {
-      const row = s.jsworker?.[mode]?.rows.find((x) => x.scenario === "round trip" && x.impl === impl);
-      if (row) lat.push({ name: `main<->worker ${impl} (${mode} page)`, p50: row.median, p99: median(row.p99) });
-    }
-  }
-  for (const [page, rep] of Object.entries(s.python ?? {})) {
-    for (const impl of ["pywebworker", "handwritten"]) {
-      const runs = rep[impl]?.rt?.["16 B str"];
-      if (runs) lat.push({ name: `Python ${impl === "pywebworker" ? "PyWorker" : "hand-written"} (${page})`, p50: median(runs.map((x) => x[0])), p99: median(runs.map((x) => x[1])) });
-    }
-  }
-  out.push(latencyChart("round trip, 16 B", lat));
+  out.push(latencyChart("round trip, 16 B", latencyRows(s)));
   return out.filter(Boolean);
 }
 
@@ -227,6 +237,144 @@ function html(rep) {
 <h2>Targets</h2><table><tr><th>figure</th><th>this run</th><th>target</th><th></th></tr>${rows}</table>
 <h2>Charts</h2>${charts(rep.suites).join("\n")}
 <h2>Raw figures</h2><p>All figures with their runs: <code>report.json</code> beside this file.</p>`;
+}
+
+// ---- The README's performance section -----------------------------------------------------
+
+const BEGIN = "<!-- benchmark report: written by `node benches/report.mjs --readme` from target/bench/report.json -->";
+const END = "<!-- end of the benchmark report -->";
+
+const rate = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(2));
+const spread = (runs, f = rate) => (runs.length > 1 ? ` (${f(Math.min(...runs))}..${f(Math.max(...runs))})` : "");
+const ratio = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(a / b < 0.1 ? 3 : 2)}x` : "");
+const us = (x) => `${x.toFixed(x < 10 ? 1 : 0)} us`;
+const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+
+/** The charts the README embeds, as SVG files in docs/: [[file, svg]]. */
+function readmeCharts(s) {
+  const r = s.ring?.rows ?? [];
+  const nat = (s.native?.rows ?? []).filter((x) => x.impl === "pywebworker").map((x) => [x.size, x.msgPerSec]);
+  const ringSeries = ["ring", "ringbuf", "postMessage", "postMessage+transfer", "copy"].map((t) => ({
+    name: t === "copy" ? "TypedArray.set copy" : t === "ringbuf" ? "ringbuf.js" : t,
+    points: r.filter((x) => x.scenario === "throughput" && x.transport === t).map((x) => [x.size, x.median]),
+  }));
+  const js = (mode, impl) => (s.jsworker?.[mode]?.rows ?? []).filter((x) => x.impl === impl && x.scenario === "main -> worker").map((x) => [x.size, x.median]);
+  const py = (page, impl) => Object.entries(s.python?.[page]?.[impl]?.throughput ?? {})
+    .filter(([name]) => name.endsWith(" bytes")).map(([name, runs]) => [sizeOf(name), median(runs)]);
+  const keep = (series) => series.filter((x) => x.points.length);
+  return [
+    ["bench-worker.svg", lineChart("worker -> worker, messages/s (log-log)", keep([...ringSeries, { name: "native ring (Rust)", points: nat }]), "messages / s")],
+    ["bench-main.svg", lineChart("main -> worker, messages/s (log-log)", keep([
+      { name: "JsWorker, shared", points: js("shared", "JsWorker") }, { name: "JsWorker, post", points: js("post", "JsWorker") },
+      { name: "postMessage", points: js("shared", "postMessage") }, { name: "comlink", points: js("shared", "comlink") },
+    ]), "messages / s")],
+    ["bench-python.svg", lineChart("Python echo, bytes, echoes/s (log-log)", keep([
+      { name: "PyWorker, shared", points: py("isolated", "pywebworker") }, { name: "PyWorker, post", points: py("not isolated", "pywebworker") },
+      { name: "hand-written", points: py("isolated", "handwritten") },
+    ]), "echoes / s")],
+    ["bench-latency.svg", latencyChart("round trip, 16 B (p50 dark, p99 light)", latencyRows(s))],
+  ].filter(([, svg]) => svg);
+}
+
+/** "64 KiB bytes" -> 65536. */
+function sizeOf(name) {
+  const [n, unit] = name.split(" ");
+  return Number(n) * ({ B: 1, KiB: 1024, MiB: 1 << 20 }[unit] ?? NaN);
+}
+
+/** The README's performance section, from one report. */
+function markdown(rep) {
+  const s = rep.suites, m = rep.machine, out = [];
+  out.push(`Figures of one run of \`node benches/report.mjs\` (commit ${m.commit}, ${m.date.slice(0, 10)}): ${m.browser} headless, ` +
+    `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. Each figure is the median of ${m.repeats} runs, ` +
+    "the spread (lowest..highest) in brackets. Two cores carry the page, the workers and the browser, so a figure moves by up " +
+    "to 2x between runs: compare ratios within the run, not absolutes across machines. The full report, with every run, " +
+    "is `target/bench/report.json` and `report.html`.");
+  out.push("", "**Targets**, each from figures of this run:", "");
+  out.push(table(["figure", "this run", "target", ""], rep.summary.map((x) => [x.what, x.value, x.target, x.met ? "met" : "**not met**"])));
+
+  const r = s.ring?.rows ?? [];
+  if (r.length) {
+    const cell = (t, size) => r.find((x) => x.scenario === "throughput" && x.transport === t && x.size === size);
+    const nat = (size) => s.native?.rows?.find((x) => x.impl === "pywebworker" && x.size === size)?.msgPerSec;
+    const sizes = [...new Set(r.filter((x) => x.scenario === "throughput").map((x) => x.size))].sort((a, b) => a - b);
+    out.push("", "![worker -> worker throughput](docs/bench-worker.svg)", "");
+    out.push("**Worker -> worker**, messages/s (`benches/browser/run.mjs`; shared memory, so on the isolated page only; " +
+      "`postMessage` is a `MessageChannel` between the two workers, the copy ceiling one worker's `TypedArray.set` into a 4 MiB buffer):", "");
+    out.push(table(["size", "ring", "ringbuf.js", "postMessage", "postMessage + transfer", "copy ceiling", "native ring", "ring / ringbuf.js", "ring / postMessage", "ring / native"],
+      sizes.map((size) => {
+        const [ring, rb, pm, tr, cp] = ["ring", "ringbuf", "postMessage", "postMessage+transfer", "copy"].map((t) => cell(t, size));
+        const f = (c) => (c ? rate(c.median) : "");
+        return [sizeName(size), ring ? `${rate(ring.median)}${spread(ring.runs)}` : "", f(rb), f(pm), f(tr), f(cp), nat(size) ? rate(nat(size)) : "",
+          rb ? ratio(ring?.median, rb.median) : "", pm ? ratio(ring?.median, pm.median) : "", nat(size) ? `${((ring?.median / nat(size)) * 100).toFixed(0)}%` : ""];
+      })));
+  }
+  const lat = latencyRows(s);
+  if (lat.length) {
+    out.push("", "![round trips](docs/bench-latency.svg)", "");
+    out.push("**Round trips**, 16 B (worker <-> worker: a blocking `recv` on the ring, a bare `Atomics.wait`/`notify` " +
+      "flag, `postMessage`; main <-> worker: `JsWorker`, raw `postMessage`, comlink; Python: page <-> worker echo):", "");
+    out.push(table(["transport", "p50", "p99"], lat.map((x) => [x.name, us(x.p50), us(x.p99)])));
+  }
+  for (const [mode, label] of [["shared", "isolated page, shared rings"], ["post", "ordinary page, batched postMessage"]]) {
+    const rows = s.jsworker?.[mode]?.rows;
+    if (!rows) continue;
+    if (mode === "shared") out.push("", "![main -> worker throughput](docs/bench-main.svg)");
+    out.push("", `**JsWorker, ${label}**, messages/s (\`benches/browser/jsworker.mjs\`; each message a \`Uint8Array\` of the size, ` +
+      "handled by a JavaScript `onmessage`; raw `postMessage` and comlink on the same page):", "");
+    const find = (impl, sc, size) => rows.find((x) => x.impl === impl && x.scenario === sc && x.size === size);
+    const body = [];
+    for (const sc of ["main -> worker", "worker -> main"]) {
+      for (const size of [...new Set(rows.filter((x) => x.scenario === sc).map((x) => x.size))].sort((a, b) => a - b)) {
+        const [j, p, c] = ["JsWorker", "postMessage", "comlink"].map((i) => find(i, sc, size));
+        body.push([sc, sizeName(size), `${rate(j.median)}${spread(j.runs)}`, rate(p.median), rate(c.median), ratio(j.median, p.median), ratio(j.median, c.median)]);
+      }
+    }
+    out.push(table(["direction", "size", "JsWorker", "postMessage", "comlink", "vs postMessage", "vs comlink"], body));
+  }
+  const pyPages = Object.entries(s.python ?? {});
+  if (pyPages.length) {
+    out.push("", "![Python echo throughput](docs/bench-python.svg)", "");
+    out.push("**Python**, Pyodide on the page <-> Pyodide in a worker, echoes/s (`benches/browser/python.mjs`; the worker's " +
+      "script is `def onmessage(value): send(value)`), against the hand-written way on the same page (`benches/browser/echoes.py`: " +
+      "a `js.Worker` whose own Pyodide echoes with `postMessage`, `create_proxy` handlers on both sides):", "");
+    const body = [];
+    for (const [page, p] of pyPages) {
+      for (const name of Object.keys(p.pywebworker.throughput)) {
+        const a = p.pywebworker.throughput[name], b = p.handwritten.throughput[name];
+        body.push([`${page} (${p.pywebworker.transport})`, name, `${rate(median(a))}${spread(a)}`, rate(median(b)), ratio(median(a), median(b))]);
+      }
+    }
+    out.push(table(["page", "payload", "PyWorker", "hand-written", "ratio"], body));
+  }
+  const pool = Object.entries(s.pool ?? {});
+  if (pool.length) {
+    out.push("", `**WorkerPool** (\`benches/browser/pool.mjs\`): the first reply of a warm pool against a cold \`PyWorker\`, and ` +
+      "1000 small tasks on a pool of 2 against a PyWorker started per task (measured on a few tasks):", "");
+    out.push(table(["page", "first reply, warm", "cold PyWorker", "warm / cold", "pool of 2", "worker per task", "ratio"],
+      pool.map(([page, p]) => [page, `${median(p.warm_ms).toFixed(2)} ms`, `${median(p.cold_ms).toFixed(0)} ms`,
+        `${((median(p.warm_ms) / median(p.cold_ms)) * 100).toFixed(2)}%`, `${rate(median(p.pool_rates))} tasks/s`,
+        `${p.cold_rate.toFixed(2)} tasks/s`, `${(median(p.pool_rates) / p.cold_rate).toFixed(0)}x`])));
+  }
+  const nat = s.native?.rows;
+  if (nat?.length) {
+    out.push("", "**Native ring** (`cargo bench --bench ring`, criterion; one producer and one consumer thread, both sides " +
+      "copying; thread start-up counted in each iteration), against `rtrb` moving the same bytes with a 4-byte length prefix:", "");
+    const sizes = [...new Set(nat.map((x) => x.size))].sort((a, b) => a - b);
+    const get = (impl, size) => nat.find((x) => x.impl === impl && x.size === size)?.msgPerSec;
+    out.push(table(["size", "pywebworker", "rtrb", "ratio"], sizes.map((size) => [sizeName(size), rate(get("pywebworker", size)), rate(get("rtrb", size)), ratio(get("pywebworker", size), get("rtrb", size))])));
+  }
+  return out.join("\n");
+}
+
+async function readme(rep) {
+  await mkdir(`${ROOT}/docs`, { recursive: true });
+  for (const [file, svg] of readmeCharts(rep.suites)) await writeFile(`${ROOT}/docs/${file}`, svg + "\n");
+  const path = `${ROOT}/README.md`, text = readFileSync(path, "utf8");
+  const i = text.indexOf(BEGIN), j = text.indexOf(END);
+  if (i < 0 || j < i) throw new Error(`README.md has no place for the report: it needs the lines\n${BEGIN}\n${END}`);
+  await writeFile(path, `${text.slice(0, i + BEGIN.length)}\n${markdown(rep)}\n${text.slice(j)}`);
+  console.log("updated README.md (performance figures) and docs/bench-*.svg");
 }
 
 await main();

@@ -29,9 +29,9 @@ export function print(reports) {
     console.log(`\nJsWorker transport: ${mode} (page cross-origin isolated: ${report.crossOriginIsolated})`);
     console.log("  scenario          size     JsWorker k msg/s (spread)      postMessage     comlink   vs postMessage  vs comlink");
     for (const scenario of ["main -> worker", "worker -> main"]) {
-      for (const size of [16, 1024, 65536]) {
+      for (const size of [16, 256, 1024, 65536, 1 << 20]) {
         const [j, p, c] = ["JsWorker", "postMessage", "comlink"].map((i) => find(i, scenario, size));
-        console.log(`  ${scenario.padEnd(16)} ${String(size).padStart(6)} B ${k(j.median).padStart(10)} ${`(${spread(j.runs, k)})`.padEnd(20)}` +
+        console.log(`  ${scenario.padEnd(16)} ${String(size).padStart(8)} B ${k(j.median).padStart(10)} ${`(${spread(j.runs, k)})`.padEnd(20)}` +
           `${k(p.median).padStart(10)} ${k(c.median).padStart(10)} ${(j.median / p.median).toFixed(2).padStart(12)}x ${(j.median / c.median).toFixed(2).padStart(10)}x`);
       }
     }

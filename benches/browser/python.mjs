@@ -19,7 +19,7 @@ export function print(reports) {
   const k = (x) => (x / 1000).toFixed(1);
   const spread = (xs) => `${k(Math.min(...xs))}..${k(Math.max(...xs))}`;
   const first = Object.values(reports)[0];
-  console.log(`\n${first.userAgent}\nmedian of ${params.REPEATS} runs; ${first.count} echoes per run, ${first.window} in flight; ` +
+  console.log(`\n${first.userAgent}\nmedian of ${params.REPEATS} runs; up to ${first.count} echoes per run (64 MiB at most), ${first.window} in flight; ` +
     `${first.rounds} round trips per run`);
   for (const [page, r] of Object.entries(reports)) {
     const ours = r.pywebworker, base = r.handwritten;

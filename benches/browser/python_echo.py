@@ -17,16 +17,24 @@ ROUNDS = int(globals().get("ROUNDS", 1000))  # round trips per latency run
 PAYLOADS = {
     "16 B str": "0123456789abcdef",
     "small dict": {"id": 7, "op": "add", "args": [1.5, 2, "x"]},
-    "4 KiB bytes": bytes(4096),
+    **{f"{label} bytes": bytes(range(256)) * (n // 256) or bytes(n)
+       for label, n in (("16 B", 16), ("256 B", 256), ("1 KiB", 1024), ("64 KiB", 65536), ("1 MiB", 1 << 20))},
 }
 
 
+def count_for(payload):
+    """Echoes per throughput run: fewer for large payloads, so each run moves at most 64 MiB."""
+    size = len(payload) if isinstance(payload, bytes) else 16
+    return max(20, min(COUNT, (64 << 20) // max(size, 1) // 2))
+
+
 async def throughput(w, payload, count):
+    window = min(WINDOW, count)
     t0 = time.perf_counter()
-    for _ in range(0, count, WINDOW):
-        for _ in range(WINDOW):
+    for _ in range(0, count, window):
+        for _ in range(window):
             w.send(payload)
-        for _ in range(WINDOW):
+        for _ in range(window):
             await w.recv()
     return count / (time.perf_counter() - t0)
 
@@ -54,7 +62,7 @@ async def measure(make):
     assert back == list(PAYLOADS.values()), back
     out = {"start_ms": start_ms, "throughput": {}, "rt": {}}
     for name, payload in PAYLOADS.items():
-        out["throughput"][name] = [await throughput(w, payload, COUNT) for _ in range(REPEATS)]
+        out["throughput"][name] = [await throughput(w, payload, count_for(payload)) for _ in range(REPEATS)]
     out["rt"]["16 B str"] = [await round_trips(w, PAYLOADS["16 B str"], ROUNDS) for _ in range(REPEATS)]
     w.kill()
     return out
