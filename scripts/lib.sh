@@ -9,4 +9,10 @@ WASM_BINDGEN_ROOT="$CACHE/wasm-bindgen-$WASM_BINDGEN_VERSION"
 export PATH="$WASM_BINDGEN_ROOT/bin:$HOME/.cargo/bin:$PATH"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export CHROMIUM
+# Firefox runs the browser suite a second time, driven over WebDriver by geckodriver.
+FIREFOX="${FIREFOX:-/usr/bin/firefox-esr}"
+GECKODRIVER_VERSION="0.37.1"
+GECKODRIVER_ROOT="$CACHE/geckodriver-$GECKODRIVER_VERSION"
+GECKODRIVER="${GECKODRIVER:-$GECKODRIVER_ROOT/bin/geckodriver}"
+export FIREFOX GECKODRIVER
 step() { printf '\n==> %s\n' "$*" >&2; }

@@ -16,15 +16,23 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$WASM_BINDGEN_ROOT"
 fi
 
-step "Chromium, chromedriver and wabt from Debian"
+step "Chromium, chromedriver, Firefox ESR, wabt and nginx from Debian"
 missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium)
+[ -x "$FIREFOX" ] || missing+=(firefox-esr)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v wasm-objdump >/dev/null || missing+=(wabt)
+{ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+step "geckodriver $GECKODRIVER_VERSION (drives Firefox for the browser tests)"
+if [ "$("$GECKODRIVER" --version 2>/dev/null | head -n1)" != "geckodriver $GECKODRIVER_VERSION" ]; then
+  echo "building it once into $GECKODRIVER_ROOT (about 4 minutes)" >&2
+  cargo install geckodriver --locked --version "$GECKODRIVER_VERSION" --root "$GECKODRIVER_ROOT"
 fi
 
 step "npm packages from package-lock.json"
