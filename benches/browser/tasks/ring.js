@@ -14,7 +14,8 @@ const ROLES = {
       let at;
       while ((at = tx.reserve(size)) === -1) tx.flush();
       if (at < 0) throw new Error(`reserve: status ${at}`);
-      if (u8.buffer !== memory.buffer) u8 = new Uint8Array(memory.buffer);
+      // A view stays valid for what it covers when the shared memory grows: renew it only then.
+      if (at + size > u8.length) u8 = new Uint8Array(memory.buffer);
       msg[0] = i & 255;
       u8.set(msg, at); // copy the whole message, as the baselines do
       tx.commit(1);
@@ -35,7 +36,7 @@ const ROLES = {
       if (at === -1) { rx.wait(10_000); continue; }
       if (at < 0) throw new Error(`peek: status ${at}`);
       if (n === 0) t0 = performance.now();
-      if (u8.buffer !== memory.buffer) u8 = new Uint8Array(memory.buffer);
+      if (at + size > u8.length) u8 = new Uint8Array(memory.buffer);
       if (u8[at] !== (n & 255) || rx.peekLen !== size) throw new Error(`message ${n} is wrong`);
       rx.release();
       n++;
