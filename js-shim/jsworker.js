@@ -4,8 +4,9 @@
 
 import { Encoder } from "./codec.js";
 import { MemoryViews, PortReader, TAKEN, payload } from "./port.js";
-import { PREFIX, TAG, STATUS, LINK_CAPACITY, BatchWriter, forEachFrame } from "./protocol.js";
+import { PREFIX, TAG, STATUS, LINK_CAPACITY, BatchWriter, forEachFrame, withBytes } from "./protocol.js";
 import { IsolationError, loadShared } from "./threads.js";
+import { setWaitMode, waitAsync, waitStats, wakeWaiters } from "./wait.js";
 
 export { IsolationError };
 
@@ -14,16 +15,22 @@ const clock = performance;
 // Where workers load their runtime from, and where the page loads the wasm glue from: next to
 // this file unless `configure` says otherwise (a bundle evaluated as a classic script has no
 // `import.meta.url`, and configures both).
-const settings = { runtimeUrl: null };
+const settings = { runtimeUrl: null, wait: "auto" };
 const runtimeUrl = () => settings.runtimeUrl ?? new URL("./worker-runtime.js", import.meta.url);
 const defaultGlueUrl = () => new URL("./pkg/pywebworker.js", import.meta.url);
 
 /**
- * Sets where workers load their runtime from (for example a blob: URL of the bundled runtime).
- * @param {{runtimeUrl?: string | URL}} options
+ * Sets where workers load their runtime from (for example a blob: URL of the bundled runtime),
+ * and how the page and the workers started from now on wait on shared memory: `"auto"`
+ * (Atomics.waitAsync where the browser has it, else polling) or `"poll"` (always poll).
+ * @param {{runtimeUrl?: string | URL, waitAsync?: "auto" | "poll"}} options
  */
-export function configure({ runtimeUrl } = {}) {
+export function configure({ runtimeUrl, waitAsync: wait } = {}) {
   if (runtimeUrl !== undefined) settings.runtimeUrl = runtimeUrl;
+  if (wait !== undefined) {
+    setWaitMode(wait);
+    settings.wait = wait;
+  }
 }
 const DEFAULT_SETTLE_TIMEOUT = 10_000;
 /** Without the Web Locks API, a killed worker's memory is freed after this long. */
@@ -135,12 +142,13 @@ function ready(glue, module, exports) {
 }
 
 /**
- * Figures for tests and monitoring: wasm memory size and links not freed yet.
- * @returns {Promise<{memoryBytes: number, liveLinks: number}>}
+ * Figures for tests and monitoring: wasm memory size, links not freed yet, and how this thread
+ * waits on shared memory (`wait.mode`: "native" Atomics.waitAsync or "poll"; waits of each kind).
+ * @returns {Promise<{memoryBytes: number, liveLinks: number, wait: {mode: "native" | "poll", native: number, poll: number, hasWaitAsync: boolean}}>}
  */
 export async function runtimeStats() {
   const rt = runtime ? await runtime : null;
-  return { memoryBytes: rt ? rt.memory.buffer.byteLength : 0, liveLinks };
+  return { memoryBytes: rt ? rt.memory.buffer.byteLength : 0, liveLinks, wait: waitStats() };
 }
 
 // ---- Messages ---------------------------------------------------------------------------------
@@ -307,7 +315,7 @@ export class JsWorker {
   async _start() {
     if (this.state !== "created") throw this._deadError();
     this.state = "starting";
-    const init = { type: PREFIX + "init", transport: this.transport, lock: this._lock, script: this.script };
+    const init = { type: PREFIX + "init", transport: this.transport, lock: this._lock, script: this.script, wait: settings.wait };
     if (this.transport === "shared") {
       const rt = (this._rt = await loadRuntime(this.options.glueUrl));
       if (this.state !== "starting") throw this._deadError();
@@ -393,8 +401,7 @@ export class JsWorker {
    */
   sendEncoded(bytes) {
     if (this._dead()) throw this._deadError();
-    if (!(bytes instanceof Uint8Array)) throw new TypeError("sendEncoded takes a Uint8Array of encoded bytes");
-    this._sendFrame(bytes, 0, bytes.length);
+    withBytes(bytes, (u8) => this._sendFrame(u8, 0, u8.length));
   }
 
   /**
@@ -404,7 +411,10 @@ export class JsWorker {
    */
   sendEncodedBatch(batch) {
     if (this._dead()) throw this._deadError();
-    if (!(batch instanceof Uint8Array)) throw new TypeError("sendEncodedBatch takes a Uint8Array");
+    return withBytes(batch, (u8) => this._sendEncodedBatch(u8));
+  }
+
+  _sendEncodedBatch(batch) {
     const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
     let at = 0, count = 0;
     while (at + 4 <= batch.length) {
@@ -428,6 +438,8 @@ export class JsWorker {
   takeEncoded(consumed = 0) {
     this.markRead(consumed);
     this._throwPending(true);
+    // Python polls here without returning to the event loop: sends waiting for room go now.
+    if (this._outHead < this._outQueue.length) this._drainOut();
     this._pump();
     this._throwPending(true);
     // Up to the first error not thrown yet: it is thrown once these are read.
@@ -552,7 +564,7 @@ export class JsWorker {
           if (seen === undefined) continue;
           try {
             this._mem.current();
-            const r = Atomics.waitAsync(this._mem.i32, g.portSpaceWord(this._port) >>> 2, seen, 100);
+            const r = waitAsync(this._mem.i32, g.portSpaceWord(this._port) >>> 2, seen, 100);
             if (r.async) await r.value;
           } finally {
             if (this._port) g.portEndSpace(this._port);
@@ -613,7 +625,7 @@ export class JsWorker {
       }
       try {
         this._mem.current();
-        const r = Atomics.waitAsync(this._mem.i32, g.portSleepWord(this._port) >>> 2, seen);
+        const r = waitAsync(this._mem.i32, g.portSleepWord(this._port) >>> 2, seen);
         if (r.async) await r.value;
       } finally {
         if (this.state === "running") g.portEndSleep(this._port);
@@ -836,7 +848,7 @@ export class JsWorker {
       if (seen === undefined) continue;
       try {
         this._mem.current();
-        const r = Atomics.waitAsync(this._mem.i32, g.portSettleWord(this._port) >>> 2, seen, Math.min(left, 10));
+        const r = waitAsync(this._mem.i32, g.portSettleWord(this._port) >>> 2, seen, Math.min(left, 10));
         if (r.async) await r.value;
       } finally {
         if (this.state === "running") g.portEndSettle(this._port);
@@ -1020,9 +1032,9 @@ export class JsWorker {
   _wake() {
     const g = this._rt.glue;
     const i32 = this._mem.i32;
-    Atomics.notify(i32, g.portSleepWord(this._port) >>> 2);
-    Atomics.notify(i32, g.portSettleWord(this._port) >>> 2);
-    Atomics.notify(i32, g.portSpaceWord(this._port) >>> 2);
+    wakeWaiters(i32, g.portSleepWord(this._port) >>> 2);
+    wakeWaiters(i32, g.portSettleWord(this._port) >>> 2);
+    wakeWaiters(i32, g.portSpaceWord(this._port) >>> 2);
   }
 
   /** Learns when the worker's thread is gone (its lock is released), then frees its memory. */

@@ -111,7 +111,14 @@ export function describeError(e) {
     const message = last.startsWith(e.type) ? last.slice(e.type.length).replace(/^: ?/, "") : last;
     return { name: e.type, message, stack: e.message };
   }
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack ?? "" };
+  if (e instanceof Error) {
+    // V8 starts a stack with "Name: message"; SpiderMonkey and JavaScriptCore list only the
+    // frames. The stack starts with that line in every browser.
+    const head = e.message ? `${e.name}: ${e.message}` : e.name;
+    let stack = typeof e.stack === "string" ? e.stack : "";
+    if (!stack.startsWith(head)) stack = stack ? `${head}\n${stack}` : head;
+    return { name: e.name, message: e.message, stack };
+  }
   let text;
   try {
     text = String(e);
@@ -119,4 +126,26 @@ export function describeError(e) {
     text = Object.prototype.toString.call(e);
   }
   return { name: "Error", message: `a value that is not an Error was thrown: ${text}`, stack: "" };
+}
+
+/**
+ * Calls `fn` with the bytes of `x`: a Uint8Array, or a Python bytes object handed over by Pyodide
+ * as a PyProxy, read in place through Python's buffer protocol and released after `fn` returns
+ * (`fn` must copy what it keeps). Converting with `to_js` instead copies a mebibyte in about 0.8 ms.
+ * @template T
+ * @param {Uint8Array | {getBuffer(type: string): {data: Uint8Array, release(): void}}} x
+ * @param {(bytes: Uint8Array) => T} fn
+ * @returns {T}
+ */
+export function withBytes(x, fn) {
+  if (x instanceof Uint8Array) return fn(x);
+  if (x !== null && typeof x === "object" && typeof x.getBuffer === "function") {
+    const buffer = x.getBuffer("u8");
+    try {
+      return fn(buffer.data);
+    } finally {
+      buffer.release();
+    }
+  }
+  throw new TypeError("expected a Uint8Array (or Python bytes) of encoded messages");
 }

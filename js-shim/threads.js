@@ -4,6 +4,8 @@
 // Messages between this file and js-shim/worker.js carry the "pywebworker:" prefix so they
 // can share a worker with other postMessage traffic.
 
+import { waitAsync } from "./wait.js";
+
 const PREFIX = "pywebworker:";
 
 /** Thrown when shared memory cannot reach a worker because the page is not isolated. */
@@ -92,14 +94,15 @@ export async function spawnTask(shared, taskUrl, args = {}) {
 
 /**
  * Waits on the page, without blocking it, until `consumer` (a RingConsumer) may have a frame,
- * its producer closed, or `timeoutMs` passed. Uses Atomics.waitAsync on the consumer's doorbell.
+ * its producer closed, or `timeoutMs` passed. Waits on the consumer's doorbell (Atomics.waitAsync,
+ * or polling where the browser lacks it: wait.js).
  */
 export async function waitForData(shared, consumer, timeoutMs = Infinity) {
   const seen = consumer.beginSleep();
   if (seen === undefined) return true;
   try {
     const i32 = new Int32Array(shared.memory.buffer);
-    const r = Atomics.waitAsync(i32, consumer.sleepWord >>> 2, seen, timeoutMs);
+    const r = waitAsync(i32, consumer.sleepWord >>> 2, seen, timeoutMs);
     const outcome = r.async ? await r.value : r.value;
     return outcome !== "timed-out";
   } finally {

@@ -9,7 +9,8 @@
 import * as wasmGlue from "./pkg/pywebworker.js";
 import { Encoder } from "./codec.js";
 import { MemoryViews, PortReader, TAKEN, payload } from "./port.js";
-import { PREFIX, TAG, STATUS, THREAD_STACK, BatchWriter, forEachFrame, describeError } from "./protocol.js";
+import { PREFIX, TAG, STATUS, THREAD_STACK, BatchWriter, forEachFrame, describeError, withBytes } from "./protocol.js";
+import { setWaitMode, waitAsync } from "./wait.js";
 
 // The global scope, looked up once: reading `self` costs ~0.3 us in a worker (measured), more
 // than handling a message.
@@ -224,7 +225,7 @@ class SharedTransport {
       if (seen === undefined) continue;
       try {
         this.views.current();
-        const r = Atomics.waitAsync(this.views.i32, g.portSleepWord(this.port) >>> 2, seen);
+        const r = waitAsync(this.views.i32, g.portSleepWord(this.port) >>> 2, seen);
         if (r.async) await r.value;
       } finally {
         g.portEndSleep(this.port);
@@ -366,8 +367,8 @@ async function loadPython({ source, url, name, python }) {
     // Printed lines go to the page, in order with the messages, when it asked for them.
     forward_stdout: python.forward?.stdout === true,
     forward_stderr: python.forward?.stderr === true,
-    send: (tag, bytes) => transport.sendBytes(tag, bytes),
-    send_batch: sendBatch,
+    send: (tag, bytes) => withBytes(bytes, (u8) => transport.sendBytes(tag, u8)),
+    send_batch: (batch) => withBytes(batch, sendBatch),
     recv: (timeoutMs) => self.recv(timeoutMs ?? undefined),
   });
   // The worker-side modules of the package, handed over by the page from its wheel.
@@ -455,6 +456,7 @@ nativeAddListener("message", async function onInit({ data }) {
   if (data.type !== PREFIX + "init") return;
   const init = data;
   raw = init.script.python !== undefined;
+  if (init.wait) setWaitMode(init.wait); // as the page was configured
   const locked = await holdLock(init.lock);
   if (init.transport === "shared") {
     try {

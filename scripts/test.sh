@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs every test: native (unit, integration, property, stress), loom
-# models, Miri, and the browser suite in headless Chromium. Ends with one summary line.
+# models, Miri, and the browser suite in headless Chromium, then again in headless Firefox ESR.
+# Ends with one summary line.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e
 cd "$ROOT"
@@ -14,6 +15,14 @@ count_cargo() {
   local p f
   p=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$1" | awk '{s+=$4} END {print s+0}')
   f=$(grep -Eo '; [0-9]+ failed' "$1" | awk '{s+=$2} END {print s+0}')
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+# Adds up the counts of node's test runner summary in a log (skipped tests count as neither).
+count_node() {
+  local p f
+  p=$(grep -Eo '^# pass [0-9]+' "$1" | awk '{s+=$3} END {print s+0}')
+  f=$(grep -Eo '^# fail [0-9]+' "$1" | awk '{s+=$3} END {print s+0}')
   passed=$((passed + p)); failed=$((failed + f))
 }
 
@@ -41,8 +50,10 @@ stage wasm bash scripts/build-wasm.sh
 stage wheel bash scripts/build-wheel.sh
 if [ -f target/pkg/pywebworker_bg.wasm ] && [[ ! " ${broken[*]} " =~ " wasm " ]]; then
   stage browser node --test --test-concurrency=1 tests/js/ tests/browser/
-  p=$(grep -Eo '^# pass [0-9]+' "$log/browser.log" | awk '{print $3}'); passed=$((passed + ${p:-0}))
-  f=$(grep -Eo '^# fail [0-9]+' "$log/browser.log" | awk '{print $3}'); failed=$((failed + ${f:-0}))
+  count_node "$log/browser.log"
+  # The same browser tests in headless Firefox ESR, driven through geckodriver.
+  stage firefox env PYWEBWORKER_BROWSER=firefox node --test --test-concurrency=1 tests/browser/
+  count_node "$log/firefox.log"
 fi
 
 echo

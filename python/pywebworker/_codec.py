@@ -163,14 +163,21 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
     """The value of a payload; CodecError when it is truncated, too long or malformed."""
     if type(data) is not bytes:
         data = bytes(data)
+    return decode_at(data, 0, len(data))
+
+
+def decode_at(data: bytes, start: int, end: int) -> Any:
+    """The value of the payload ``data[start:end]``, read in place (a batch of messages is not
+    sliced into copies); CodecError when it is truncated, too long or malformed."""
+    n = end - start
     try:
-        value, at = _decode(data, 0, 0)
+        value, at = _decode(data, start, 0)
     except (struct.error, IndexError, UnicodeDecodeError, OverflowError) as e:
-        raise CodecError(f"a message of {len(data)} bytes is not valid: {e}") from None
-    if at != len(data):
-        if at > len(data):
-            raise CodecError(f"a message of {len(data)} bytes is truncated (its value needs {at})")
-        raise CodecError(f"a message of {len(data)} bytes has {len(data) - at} bytes after its value")
+        raise CodecError(f"a message of {n} bytes is not valid: {e}") from None
+    if at != end:
+        if at > end:
+            raise CodecError(f"a message of {n} bytes is truncated (its value needs {at - start})")
+        raise CodecError(f"a message of {n} bytes has {end - at} bytes after its value")
     return value
 
 

@@ -1,8 +1,12 @@
-// Headless Chromium (Debian's, never a downloaded one) driven by playwright-core, against pages
+// Headless Chromium (Debian's, never a downloaded one) driven by playwright-core, or headless
+// Firefox ESR through geckodriver (webdriver.mjs) when PYWEBWORKER_BROWSER=firefox, against pages
 // served by server-headers/serve.mjs with or without cross-origin isolation.
 import { chromium } from "playwright-core";
 import { fileURLToPath } from "node:url";
 import { serve } from "../../server-headers/serve.mjs";
+import { launchFirefox } from "./webdriver.mjs";
+
+export { freePort } from "./webdriver.mjs";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CHROMIUM_ARGS = [
@@ -10,7 +14,11 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ];
 
+/** "firefox" or "chromium" (the default), from the environment variable PYWEBWORKER_BROWSER. */
+export const BROWSER = process.env.PYWEBWORKER_BROWSER === "firefox" ? "firefox" : "chromium";
+
 export function launchBrowser() {
+  if (BROWSER === "firefox") return launchFirefox();
   return chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
 }
 

@@ -6,10 +6,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { launchBrowser, ROOT } from "./harness.mjs";
+import { freePort, launchBrowser, ROOT } from "./harness.mjs";
 
 const RECIPE = join(ROOT, "server-headers", "nginx.conf");
 const SYSTEM_MIME_TYPES = "/etc/nginx/mime.types";
@@ -24,17 +23,6 @@ function nginxBinary() {
     } catch {}
   }
   throw new Error("nginx is not installed: run `bash scripts/setup.sh`, which installs it");
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
 }
 
 /**

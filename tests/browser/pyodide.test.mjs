@@ -225,6 +225,30 @@ js.kill()
     assert.deepEqual(lines, ["29 []", "float True", "[[1, 2], b'ba', 1099511627776, 1] d [0.0]"]);
   });
 
+  test(`${mode}: capacity= sizes the rings: a burst larger than a small ring arrives whole; a bad one is a ValueError`, async () => {
+    const lines = await runPython(isolated, `
+from pywebworker.worker import PyWorker, JsWorker
+for bad in (1000, 32, 2**31, "big"):
+    try:
+        PyWorker(capacity=bad)
+        print("no error for", bad)
+    except ValueError as e:
+        print("ValueError:", e)
+w = PyWorker("from pywebworker.inside import send\\ndef onmessage(v):\\n    send(v)", capacity=1 << 12)
+await w.ready()
+# Each larger than the 4 KiB rings (they travel in parts), 40 in flight, the large ones read in place.
+payloads = [bytes([i]) * (3000 + 500 * i) for i in range(40)]
+for p in payloads:
+    w.send_message(p)
+back = [await w.recv(timeout=30) for _ in payloads]
+print(back == payloads, w.transport)
+w.kill()
+`);
+    assert.deepEqual(lines.slice(0, 4), [1000, 32, 2 ** 31, "'big'"].map((v) =>
+      `ValueError: capacity is the bytes of a ring: a power of two from 64 to 2**30, not ${v}`));
+    assert.equal(lines[4], `True ${isolated ? "shared" : "post"}`);
+  });
+
   test(`${mode}: a PyWorker's printed lines go to a Python callback, in order with its messages`, async () => {
     const lines = await runPython(isolated, `
 from pywebworker.worker import PyWorker

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-from pywebworker._codec import CodecError, decode, encode  # noqa: E402
+from pywebworker._codec import CodecError, decode, decode_at, encode  # noqa: E402
 
 # Values whose bytes JavaScript decodes (keys match tests/js/pycodec.test.mjs).
 SAMPLES = {
@@ -76,6 +76,18 @@ def main(mode):
                 pass
             else:
                 raise AssertionError(f"a truncation to {n} bytes decoded")
+        # In a batch, a value is read in place between offsets: a truncated one is an error even when
+        # the bytes after it (the next message) would complete it.
+        batch = b"??" + good + good
+        assert same(decode_at(batch, 2, 2 + len(good)), decode(good))
+        assert same(decode_at(batch, 2 + len(good), len(batch)), decode(good))
+        for n in range(len(good)):
+            try:
+                decode_at(batch, 2, 2 + n)
+            except CodecError:
+                pass
+            else:
+                raise AssertionError(f"a truncation to {n} bytes inside a batch decoded")
         for bad in [b"\x63", good + b"\x00", b"\x07\x02\x00\x00\x00\xff\xfe", b"\x08\x63\x00\x00\x00\x00"]:
             try:
                 decode(bad)
