@@ -60,6 +60,7 @@ async def measure(make):
         w.send(payload)
         back.append(await w.recv())
     assert back == list(PAYLOADS.values()), back
+    await throughput(w, PAYLOADS["16 B str"], COUNT)  # warm-up (both Pyodides' code paths), not counted
     out = {"start_ms": start_ms, "throughput": {}, "rt": {}}
     for name, payload in PAYLOADS.items():
         out["throughput"][name] = [await throughput(w, payload, count_for(payload)) for _ in range(REPEATS)]
