@@ -288,7 +288,8 @@ function readmeCharts(s) {
     ["bench-worker.svg", lineChart("worker -> worker, messages/s (log-log)", keep([...ringSeries, { name: "native ring (Rust)", points: nat }]), "messages / s")],
     ["bench-main.svg", lineChart("main -> worker, messages/s (log-log)", keep([
       { name: "JsWorker, shared", points: js("shared", "JsWorker") }, { name: "JsWorker, post", points: js("post", "JsWorker") },
-      { name: "postMessage", points: js("shared", "postMessage") }, { name: "comlink", points: js("shared", "comlink") },
+      { name: "postMessage", points: js("shared", "postMessage") },
+      { name: "postMessage + transfer", points: js("shared", "postMessage+transfer") }, { name: "comlink", points: js("shared", "comlink") },
     ]), "messages / s")],
     ["bench-python.svg", lineChart("Python echo, bytes, echoes/s (log-log)", keep([
       { name: "PyWorker, shared", points: py("isolated", "pywebworker") }, { name: "PyWorker, post", points: py("not isolated", "pywebworker") },
@@ -345,16 +346,18 @@ function markdown(rep) {
     if (!rows) continue;
     if (mode === "shared") out.push("", "![main -> worker throughput](docs/bench-main.svg)");
     out.push("", `**JsWorker, ${label}**, messages/s (\`benches/browser/jsworker.mjs\`; each message a \`Uint8Array\` of the size, ` +
-      "handled by a JavaScript `onmessage`; raw `postMessage` and comlink on the same page):", "");
+      "handled by a JavaScript `onmessage`; raw `postMessage` (with a transfer list: a new buffer per message, handed over) " +
+      "and comlink on the same page):", "");
     const find = (impl, sc, size) => rows.find((x) => x.impl === impl && x.scenario === sc && x.size === size);
     const body = [];
     for (const sc of ["main -> worker", "worker -> main"]) {
       for (const size of [...new Set(rows.filter((x) => x.scenario === sc).map((x) => x.size))].sort((a, b) => a - b)) {
-        const [j, p, c] = ["JsWorker", "postMessage", "comlink"].map((i) => find(i, sc, size));
-        body.push([sc, sizeName(size), `${rate(j.median)}${spread(j.runs)}`, rate(p.median), rate(c.median), ratio(j.median, p.median), ratio(j.median, c.median)]);
+        const [j, p, t, c] = ["JsWorker", "postMessage", "postMessage+transfer", "comlink"].map((i) => find(i, sc, size));
+        body.push([sc, sizeName(size), `${rate(j.median)}${spread(j.runs)}`, rate(p.median), t ? rate(t.median) : "", rate(c.median),
+          ratio(j.median, p.median), t ? ratio(j.median, t.median) : "", ratio(j.median, c.median)]);
       }
     }
-    out.push(table(["direction", "size", "JsWorker", "postMessage", "comlink", "vs postMessage", "vs comlink"], body));
+    out.push(table(["direction", "size", "JsWorker", "postMessage", "postMessage + transfer", "comlink", "vs postMessage", "vs + transfer", "vs comlink"], body));
   }
   const pyPages = Object.entries(s.python ?? {});
   if (pyPages.length) {

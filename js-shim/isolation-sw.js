@@ -91,7 +91,10 @@
     if (registration.active) return Promise.resolve();
     const worker = registration.installing || registration.waiting;
     return new Promise((resolve, reject) => {
-      if (!worker) reject(new Error("the registration has no worker"));
+      if (!worker) {
+        reject(new Error("the registration has no worker"));
+        return;
+      }
       worker.addEventListener("statechange", () => {
         if (worker.state === "activated") resolve();
         else if (worker.state === "redundant") reject(new Error("the service worker failed to install"));

@@ -27,12 +27,12 @@ export function print(reports) {
   for (const [mode, report] of Object.entries(reports)) {
     const find = (impl, scenario, size) => report.rows.find((r) => r.impl === impl && r.scenario === scenario && r.size === size);
     console.log(`\nJsWorker transport: ${mode} (page cross-origin isolated: ${report.crossOriginIsolated})`);
-    console.log("  scenario          size     JsWorker k msg/s (spread)      postMessage     comlink   vs postMessage  vs comlink");
+    console.log("  scenario          size     JsWorker k msg/s (spread)      postMessage   +transfer     comlink   vs postMessage  vs comlink");
     for (const scenario of ["main -> worker", "worker -> main"]) {
       for (const size of [16, 256, 1024, 65536, 1 << 20]) {
-        const [j, p, c] = ["JsWorker", "postMessage", "comlink"].map((i) => find(i, scenario, size));
+        const [j, p, t, c] = ["JsWorker", "postMessage", "postMessage+transfer", "comlink"].map((i) => find(i, scenario, size));
         console.log(`  ${scenario.padEnd(16)} ${String(size).padStart(8)} B ${k(j.median).padStart(10)} ${`(${spread(j.runs, k)})`.padEnd(20)}` +
-          `${k(p.median).padStart(10)} ${k(c.median).padStart(10)} ${(j.median / p.median).toFixed(2).padStart(12)}x ${(j.median / c.median).toFixed(2).padStart(10)}x`);
+          `${k(p.median).padStart(10)} ${k(t.median).padStart(11)} ${k(c.median).padStart(10)} ${(j.median / p.median).toFixed(2).padStart(12)}x ${(j.median / c.median).toFixed(2).padStart(10)}x`);
       }
     }
     const [j, p, c] = ["JsWorker", "postMessage", "comlink"].map((i) => find(i, "round trip", 16));

@@ -31,7 +31,10 @@ self.addEventListener("message", ({ data }) => {
   } else if (raw === "echo") {
     self.postMessage({ raw: "echo", x: data.x });
   } else if (raw === "produce") {
-    for (let i = 0; i < data.n; i++) self.postMessage({ raw: "item", x: new Uint8Array(data.size) });
+    for (let i = 0; i < data.n; i++) {
+      const x = new Uint8Array(data.size);
+      self.postMessage({ raw: "item", x }, data.transfer ? [x.buffer] : []);
+    }
   }
 });
 
