@@ -23,9 +23,9 @@ import traceback
 from typing import Any, Callable, Iterator
 
 import _pywebworker_channel as _channel  # type: ignore[import-not-found]  # registered by the worker runtime
-from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from ._codec import decode, decode_at, encode
+from ._ffi import js_bytes
 
 __all__ = ["send", "recv", "messages", "transport"]
 
@@ -65,7 +65,7 @@ def _emit(tag: int, payload: bytes) -> None:
     """Sends one frame: at once, or with the rest of the batch being handled."""
     global _out_bytes
     if not _batching:
-        _channel.send(tag, _js_bytes(payload))
+        _channel.send(tag, js_bytes(payload))
         return
     _out.append(_frame_head(len(payload), tag))
     _out.append(payload)
@@ -75,12 +75,6 @@ def _emit(tag: int, payload: bytes) -> None:
         _flush()
 
 
-def _js_bytes(data: bytes) -> Any:
-    """Small payloads copied by ``to_js``; from 4 KiB the runtime reads them in place (buffer
-    protocol), as ``to_js`` copies slowly (about 0.8 ms a mebibyte)."""
-    return to_js(data) if len(data) < 4096 else data
-
-
 def _flush() -> None:
     """Sends what the handlers wrote, with one call."""
     global _out_bytes, _batch_started
@@ -88,7 +82,7 @@ def _flush() -> None:
         data = b"".join(_out)
         _out.clear()
         _out_bytes = 0
-        _channel.send_batch(_js_bytes(data))
+        _channel.send_batch(js_bytes(data))
     _batch_started = time.perf_counter()
 
 

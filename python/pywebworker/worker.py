@@ -19,6 +19,7 @@ from pyodide.ffi import JsException, can_run_sync, run_sync, to_js  # type: igno
 
 from . import _web
 from ._codec import CodecError, decode, decode_at, encode
+from ._ffi import js_bytes
 
 __all__ = [
     "PyWorker",
@@ -132,17 +133,6 @@ RECV_SPIN = 0.0005
 
 _u32 = struct.Struct("<I")
 _len_prefix = _u32.pack
-
-
-def _to_js(data: bytes) -> Any:
-    """Bytes for a JavaScript call: small ones copied by ``to_js``; large ones handed over as they
-    are, and read in place by the JavaScript through the buffer protocol (``to_js`` would copy a
-    mebibyte in about 0.8 ms)."""
-    return to_js(data) if len(data) < IN_PLACE_BYTES else data
-
-
-#: From this many bytes, encoded messages are read by JavaScript in place instead of copied first.
-IN_PLACE_BYTES = 4096
 
 
 def _value(payload: Any) -> Any:
@@ -269,7 +259,7 @@ class JsWorker:
             self._out.append(payload)
             return
         try:
-            self._js.sendEncoded(_to_js(payload))
+            self._js.sendEncoded(js_bytes(payload))
         except JsException as e:
             raise _translate(e) from None
         self._burst = True
@@ -300,7 +290,7 @@ class JsWorker:
             data = b"".join(self._out)
             self._out.clear()
             try:
-                self._js.sendEncodedBatch(_to_js(data))
+                self._js.sendEncodedBatch(js_bytes(data))
             except JsException as e:
                 raise _translate(e) from None
 
@@ -494,7 +484,7 @@ class PyWorker(JsWorker):
             import pyodide_js  # type: ignore[import-not-found]
 
             index_url = str(pyodide_js._api.config.indexURL)
-        files = {name_: _web.package_source(name_) for name_ in ("__init__.py", "_codec.py", "inside.py")}
+        files = {name_: _web.package_source(name_) for name_ in ("__init__.py", "_codec.py", "_ffi.py", "inside.py")}
         if isinstance(packages, str):
             packages = [packages]
         # Wheel URLs and paths are resolved against the page (the worker's own URL is a blob:).
