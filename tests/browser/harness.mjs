@@ -22,6 +22,15 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
 }
 
+/**
+ * True for the error Playwright reports when the page's renderer process died (not a JavaScript
+ * error: the browser itself crashed, as Chromium does now and then with Pyodide's JSPI stack
+ * switching; pyodide/pyodide#5702 and #6106).
+ */
+export function isRendererCrash(e) {
+  return /Target crashed|Page crashed/.test(String(e?.message ?? e));
+}
+
 /** Opens `path` on a fresh server (isolated or not); page console output goes to stderr. */
 export async function openPage(browser, { isolated = true, path }) {
   const server = await serve({ root: ROOT, isolated });
@@ -32,8 +41,24 @@ export async function openPage(browser, { isolated = true, path }) {
   return { page, server };
 }
 
-/** Runs `fn(page)` on a page of its own and closes everything afterwards, whatever happens. */
+/**
+ * Runs `fn(page)` on a page of its own and closes everything afterwards, whatever happens.
+ * When the renderer process crashes (the browser's fault, never an assertion or a JavaScript
+ * error, which fail at once), the crash is printed and `fn` runs once more in a new browser; a
+ * second crash fails the test. The page's console lines before the crash are in the log already.
+ */
 export async function withPage(opts, fn) {
+  try {
+    return await withPageOnce(opts, fn);
+  } catch (e) {
+    if (!isRendererCrash(e)) throw e;
+    process.stderr.write(`[harness] the renderer crashed (${e.message.split("\n")[0].trim()}); ` +
+      "running the test's page once more in a new browser\n");
+    return withPageOnce(opts, fn);
+  }
+}
+
+async function withPageOnce(opts, fn) {
   const browser = await launchBrowser();
   let server;
   try {
