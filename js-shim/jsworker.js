@@ -362,13 +362,15 @@ export class JsWorker {
         if (this.transport === "shared" && this.state === "starting") {
           this._worker.postMessage({ type: PREFIX + "link", port: this._rt.glue.linkPort(this._link, 1) });
           this._linked = true;
+          // What the script sends while it starts is read at once: a script that sends more than
+          // the ring holds before it ends would otherwise wait for room that never comes.
+          this._pumpLoop();
         }
         break;
       case "ready":
         if (this.state !== "starting") return;
         this.state = "running";
-        if (this.transport === "shared") this._pumpLoop();
-        else this._flushBatch();
+        if (this.transport !== "shared") this._flushBatch();
         this._readyHooks.resolve();
         break;
       case "failed": {
@@ -612,9 +614,10 @@ export class JsWorker {
 
   async _pumpLoop() {
     const g = this._rt.glue;
-    while (this.state === "running") {
+    const alive = () => this.state === "running" || this.state === "starting";
+    while (alive()) {
       this._pump();
-      if (this.state !== "running") return;
+      if (!alive()) return;
       const seen = g.portBeginSleep(this._port);
       if (seen === undefined) {
         if (g.portPeerClosed(this._port)) {
@@ -628,7 +631,7 @@ export class JsWorker {
         const r = waitAsync(this._mem.i32, g.portSleepWord(this._port) >>> 2, seen);
         if (r.async) await r.value;
       } finally {
-        if (this.state === "running") g.portEndSleep(this._port);
+        if (alive()) g.portEndSleep(this._port);
       }
     }
   }

@@ -187,6 +187,23 @@ for (const isolated of [true, false]) {
       assert.equal(r.bad, 0);
     });
 
+    test("a script that sends more than its ring holds while it starts: start() resolves, all arrive in order", async () => {
+      const r = await run(async () => {
+        // 4 KiB rings; the script's 3,000 messages (about 60 KiB) are sent before it ends.
+        const worker = new pw.JsWorker(`for (let i = 0; i < 3000; i++) self.postMessage({ i, pad: "y".repeat(i % 20) });`,
+          { capacity: 4096 });
+        const started = await Promise.race([worker.start().then(() => "started"),
+          new Promise((ok) => setTimeout(() => ok("start() still waiting after 10 s"), 10_000))]);
+        const got = [];
+        if (started === "started") for (let i = 0; i < 3000; i++) got.push(await worker.recv(10_000));
+        worker.kill();
+        return { started, inOrder: got.every((m, i) => m.i === i && m.pad.length === i % 20), count: got.length };
+      });
+      assert.equal(r.started, "started");
+      assert.equal(r.count, 3000);
+      assert.ok(r.inOrder);
+    });
+
     test("an unsendable value is a TypeError naming its type; nothing is sent and the worker goes on", async () => {
       const r = await run(async () => {
         const worker = new pw.JsWorker(ECHO);

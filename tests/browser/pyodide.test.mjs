@@ -243,10 +243,17 @@ for p in payloads:
 back = [await w.recv(timeout=30) for _ in payloads]
 print(back == payloads, w.transport)
 w.kill()
+# A script that sends more than its rings hold before it ends: ready() does not wait for room.
+import asyncio
+w = PyWorker("from pywebworker.inside import send\\nfor i in range(2000):\\n    send(i)", capacity=1 << 12)
+await asyncio.wait_for(w.ready(), 20)
+print([await w.recv(timeout=10) for _ in range(2000)] == list(range(2000)))
+w.kill()
 `);
     assert.deepEqual(lines.slice(0, 4), [1000, 32, 2 ** 31, "'big'"].map((v) =>
       `ValueError: capacity is the bytes of a ring: a power of two from 64 to 2**30, not ${v}`));
     assert.equal(lines[4], `True ${isolated ? "shared" : "post"}`);
+    assert.equal(lines[5], "True");
   });
 
   test(`${mode}: a PyWorker's printed lines go to a Python callback, in order with its messages`, async () => {
