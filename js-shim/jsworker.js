@@ -4,7 +4,7 @@
 
 import { Encoder } from "./codec.js";
 import { MemoryViews, PortReader, TAKEN, payload } from "./port.js";
-import { PREFIX, TAG, STATUS, LINK_CAPACITY, BatchWriter, forEachFrame, withBytes } from "./protocol.js";
+import { PREFIX, TAG, STATUS, LINK_CAPACITY, BatchWriter, Scratch, forEachFrame, withBytes } from "./protocol.js";
 import { IsolationError, loadShared } from "./threads.js";
 import { setWaitMode, waitAsync, waitStats, wakeWaiters } from "./wait.js";
 
@@ -109,6 +109,8 @@ export class ChannelCorruptError extends WorkerError {
 
 let runtime = null;
 let liveLinks = 0;
+/** Where `takeEncoded` gathers messages for Python, which copies them at once (every worker's). */
+const encodedScratch = new Scratch();
 
 /**
  * Loads the shared-memory wasm module once (shared transport only).
@@ -433,7 +435,8 @@ export class JsWorker {
    * Raw mode: marks the `consumed` oldest unread messages read, then returns the encoded bytes of
    * every message still unread, `[len:u32 LE][bytes]` after one another, without marking them
    * (the Python API decodes them all with one call and marks what it used the next time), or
-   * undefined when none is unread. Throws like `recv` does.
+   * undefined when none is unread. Throws like `recv` does. The bytes are a view of a buffer the
+   * next call reuses: copy them before calling again.
    * @param {number} [consumed]
    * @returns {Uint8Array | undefined}
    */
@@ -446,26 +449,15 @@ export class JsWorker {
     this._throwPending(true);
     // Up to the first error not thrown yet: it is thrown once these are read.
     const end = this._pendingErrors.length ? this._pendingErrors[0].at : this.messages.length;
-    let total = 0;
     for (let i = this._readCursor; i < end; i++) {
       const m = this.messages[i];
-      if (!m.opened) total += 4 + m.data.length;
+      if (!m.opened) encodedScratch.appendFrame(m.data, 0, m.data.length);
     }
-    if (total === 0) {
+    if (encodedScratch.length === 0) {
       if (this._dead()) throw this._deadError();
       return undefined;
     }
-    const out = new Uint8Array(total);
-    const dv = new DataView(out.buffer);
-    let at = 0;
-    for (let i = this._readCursor; i < end; i++) {
-      const m = this.messages[i];
-      if (m.opened) continue;
-      dv.setUint32(at, m.data.length, true);
-      out.set(m.data, at + 4);
-      at += 4 + m.data.length;
-    }
-    return out;
+    return encodedScratch.take();
   }
 
   /**
@@ -510,7 +502,14 @@ export class JsWorker {
       }
       return;
     }
-    this._outQueue.push({ bytes: bytes.slice(), at: 0 });
+    if (this._port && (this._outQueue.length === this._outHead || this._drainOut())) {
+      // Nothing waits before it: the parts that fit go now, and only the rest is copied.
+      const item = { bytes, at: 0 };
+      if (this._writeParts(item)) return;
+      this._outQueue.push({ bytes: bytes.slice(item.at), at: 0 });
+    } else {
+      this._outQueue.push({ bytes: bytes.slice(), at: 0 });
+    }
     this._scheduleDrain();
   }
 
@@ -522,27 +521,35 @@ export class JsWorker {
     this.send(value);
   }
 
+  /**
+   * Writes what is left of one message from `item.at`, in parts of at most a frame, while there is
+   * room; true when its last part went (a message in parts is never interleaved with another).
+   * @param {{bytes: Uint8Array, at: number}} item
+   */
+  _writeParts(item) {
+    const g = this._rt.glue;
+    for (;;) {
+      const n = Math.min(this._maxFrame, item.bytes.length - item.at);
+      const ptr = g.portReserve(this._port, n);
+      if (ptr === STATUS.FULL) {
+        g.portFlush(this._port);
+        return false;
+      }
+      if (ptr < 0) throw this._statusError(ptr);
+      this._mem.cover(ptr, n);
+      this._mem.u8.set(item.bytes.subarray(item.at, item.at + n), ptr);
+      item.at += n;
+      const more = item.at < item.bytes.length;
+      g.portCommit(this._port, TAG.DATA, n, more);
+      if (!more) return true;
+    }
+  }
+
   /** Writes queued messages (in parts when large) while there is room; true when all went. */
   _drainOut() {
     if (!this._port || this.state === "killed") return this._outQueue.length === this._outHead;
-    const g = this._rt.glue;
     while (this._outHead < this._outQueue.length) {
-      const item = this._outQueue[this._outHead];
-      for (;;) {
-        const n = Math.min(this._maxFrame, item.bytes.length - item.at);
-        const ptr = g.portReserve(this._port, n);
-        if (ptr === STATUS.FULL) {
-          g.portFlush(this._port);
-          return false;
-        }
-        if (ptr < 0) throw this._statusError(ptr);
-        this._mem.cover(ptr, n);
-        this._mem.u8.set(item.bytes.subarray(item.at, item.at + n), ptr);
-        item.at += n;
-        const more = item.at < item.bytes.length;
-        g.portCommit(this._port, TAG.DATA, n, more);
-        if (!more) break;
-      }
+      if (!this._writeParts(this._outQueue[this._outHead])) return false;
       this._outQueue[this._outHead++] = undefined;
     }
     // Each message's last commit already woke the worker.

@@ -52,6 +52,12 @@ export class PortReader {
     this.raw = raw;
     this.tag = 0;
     this.value = undefined;
+    /**
+     * When set, `take` hands each message's bytes to `sink(u8, at, len)` (a view of shared memory,
+     * valid during the call) instead of decoding or copying them, and `value` stays undefined.
+     * @type {((u8: Uint8Array, at: number, len: number) => void) | null}
+     */
+    this.sink = null;
   }
 
   /**
@@ -72,13 +78,13 @@ export class PortReader {
       const at = g.portMessage(port);
       v.cover(at, n);
       this.tag = g.portTag(port);
-      this.value = payload(this.raw, this.tag, v.u8, at, n);
+      this.value = this.sink ? this.sink(v.u8, at, n) : payload(this.raw, this.tag, v.u8, at, n);
       return TAKEN;
     }
     v.cover(ptr, len);
     this.tag = meta & TAG_MASK;
     try {
-      this.value = payload(this.raw, this.tag, v.u8, ptr, len);
+      this.value = this.sink ? this.sink(v.u8, ptr, len) : payload(this.raw, this.tag, v.u8, ptr, len);
     } finally {
       g.portRelease(port);
     }

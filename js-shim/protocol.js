@@ -103,6 +103,62 @@ export function forEachFrame(buffer, fn) {
   return dv.getUint32(0, true);
 }
 
+/**
+ * A buffer reused for the bytes handed to Python, which copies them at once (`to_bytes()`): a fresh
+ * ArrayBuffer of a mebibyte or more is a fresh mapping of memory in Chromium, about 0.6 ms per MiB
+ * to allocate and fill against 0.04 ms to copy into memory already in use. Holds
+ * `[len:u32 LE][bytes]...` frames (`appendFrame`) or one run of bytes (`copy`); what `take` and
+ * `copy` return is a view valid until the next call that writes.
+ */
+export class Scratch {
+  constructor() {
+    this.reset(SCRATCH_START);
+    /** Appends `u8[at, at + len)` as one `[len][bytes]` frame (a bound method, for sinks). */
+    this.appendFrame = (u8, at, len) => {
+      const p = this.room(4 + len);
+      this.dv.setUint32(p, len, true);
+      this.u8.set(len === u8.length && at === 0 ? u8 : u8.subarray(at, at + len), p + 4);
+    };
+  }
+
+  reset(size) {
+    this.u8 = new Uint8Array(size);
+    this.dv = new DataView(this.u8.buffer);
+    this.length = 0;
+  }
+
+  /** Makes room for `n` more bytes and counts them written; returns where they go. */
+  room(n) {
+    const at = this.length;
+    if (at + n > this.u8.length) {
+      const old = this.u8.subarray(0, at);
+      this.reset(Math.max(this.u8.length * 2, at + n));
+      this.u8.set(old);
+    }
+    this.length = at + n;
+    return at;
+  }
+
+  /** The frames appended since the last take; the buffer is kept unless it grew past 16 MiB. */
+  take() {
+    const out = this.u8.subarray(0, this.length);
+    if (this.u8.length > SCRATCH_KEEP) this.reset(SCRATCH_START);
+    this.length = 0;
+    return out;
+  }
+
+  /** A copy of `u8[at, at + len)` in this buffer (what was appended and not taken is dropped). */
+  copy(u8, at, len) {
+    this.length = 0;
+    this.room(len);
+    this.u8.set(u8.subarray(at, at + len));
+    return this.take();
+  }
+}
+
+const SCRATCH_START = 1 << 16;
+const SCRATCH_KEEP = 1 << 24;
+
 /** A plain description of an error, for sending it to the other side. */
 export function describeError(e) {
   if (e instanceof Error && e.constructor.name === "PythonError" && typeof e.type === "string") {

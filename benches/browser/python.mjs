@@ -8,6 +8,7 @@ const params = {
   REPEATS: Number(process.env.BENCH_REPEATS || 3),
   COUNT: Number(process.env.BENCH_COUNT || 4000),
   ROUNDS: Number(process.env.BENCH_ROUNDS || 1000),
+  WARMUP: Number(process.env.BENCH_WARMUP || 100_000),
 };
 
 /** Both pages in `browser`: {"isolated", "not isolated"} reports. */

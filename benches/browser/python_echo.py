@@ -13,6 +13,7 @@ REPEATS = int(globals().get("REPEATS", 3))
 COUNT = int(globals().get("COUNT", 4000))  # echoes per throughput run
 WINDOW = 500  # messages in flight: sent, then received, before the next window
 ROUNDS = int(globals().get("ROUNDS", 1000))  # round trips per latency run
+WARMUP = int(globals().get("WARMUP", 100_000))  # echoes before the first measured run, for each worker
 
 PAYLOADS = {
     "16 B str": "0123456789abcdef",
@@ -60,7 +61,12 @@ async def measure(make):
         w.send(payload)
         back.append(await w.recv())
     assert back == list(PAYLOADS.values()), back
-    await throughput(w, PAYLOADS["16 B str"], COUNT)  # warm-up (both Pyodides' code paths), not counted
+    # Warm-up, not counted, in runs like the measured ones: V8 compiles Pyodide's hot wasm functions
+    # with its optimizing tier only after they have run a while, in the page's Pyodide and again in
+    # each worker's (a PyWorker echoes 60-150 k 16 B str/s before, 250-320 k after); and the first
+    # runs after one long one were slow for a while (pauses on both threads of this 2-core machine).
+    for _ in range(max(1, WARMUP // COUNT)):
+        await throughput(w, PAYLOADS["16 B str"], COUNT)
     out = {"start_ms": start_ms, "throughput": {}, "rt": {}}
     for name, payload in PAYLOADS.items():
         out["throughput"][name] = [await throughput(w, payload, count_for(payload)) for _ in range(REPEATS)]
@@ -74,6 +80,7 @@ async def main():
     ours["transport"] = "shared" if js.crossOriginIsolated else "post"
     return json.dumps({"pywebworker": ours, "handwritten": await measure(Handwritten),
                        "crossOriginIsolated": bool(js.crossOriginIsolated), "userAgent": str(js.navigator.userAgent),
-                       "count": COUNT, "window": WINDOW, "rounds": ROUNDS, "repeats": REPEATS})
+                       "count": COUNT, "window": WINDOW, "rounds": ROUNDS, "repeats": REPEATS,
+                       "warmup": WARMUP})
 
 await main()
