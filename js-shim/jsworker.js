@@ -163,6 +163,8 @@ export class WorkerMessage {
     this.data = data;
     this.receivedAt = clock.now();
     this.opened = false;
+    /** Taken by a receiving call: dropped from `messages` at the next compaction. */
+    this._taken = false;
   }
 
   /**
@@ -252,8 +254,8 @@ export class JsWorker {
     this.settleTimeout = options.settleTimeout ?? DEFAULT_SETTLE_TIMEOUT;
     /** @type {WorkerState} */
     this.state = "created";
-    /** @type {WorkerMessage[]} messages kept for the seed's getters (those not taken by recv/onmessage) */
-    this.messages = [];
+    /** @type {WorkerMessage[]} (`messages`, with what receiving calls took still in it until compacted) */
+    this._messages = [];
     /** @type {WorkerError[]} every error the worker reported */
     this.errors = [];
     /** @type {((event: {data: Sendable, target: JsWorker}) => void) | null} */
@@ -268,6 +270,7 @@ export class JsWorker {
     this.onarrival = null;
     this._encoder = new Encoder();
     this._readCursor = 0;
+    this._takenCount = 0; // messages taken by a receiving call and still in `messages`
     this._waiters = []; // pending recv(): {resolve, reject, timer}
     this._settlers = []; // pending async settle in post mode: {resolve, reject, timer}
     this._pendingErrors = [];
@@ -448,9 +451,9 @@ export class JsWorker {
     this._pump();
     this._throwPending(true);
     // Up to the first error not thrown yet: it is thrown once these are read.
-    const end = this._pendingErrors.length ? this._pendingErrors[0].at : this.messages.length;
+    const end = this._pendingErrors.length ? this._pendingErrors[0].at : this._messages.length;
     for (let i = this._readCursor; i < end; i++) {
-      const m = this.messages[i];
+      const m = this._messages[i];
       if (!m.opened) encodedScratch.appendFrame(m.data, 0, m.data.length);
     }
     if (encodedScratch.length === 0) {
@@ -468,8 +471,44 @@ export class JsWorker {
     for (let i = 0; i < n; i++) {
       const m = this._nextUnread();
       if (!m) break;
-      m.opened = true;
+      this._takeMessage(m);
     }
+  }
+
+  /**
+   * The messages kept for the seed's getters: those no `recv()` (or `onmessage`) took, read or not.
+   * @type {WorkerMessage[]}
+   */
+  get messages() {
+    if (this._takenCount) this._compact();
+    return this._messages;
+  }
+
+  /**
+   * A message a receiving call hands out: read, and no longer kept in `messages` (like one that
+   * arrived while the call was waiting), so a long stream through `recv` holds no memory. The
+   * list is compacted once at least half of it, and 1,024 or more, was taken.
+   * @param {WorkerMessage} m
+   */
+  _takeMessage(m) {
+    m._taken = true;
+    if (++this._takenCount >= 1024 && this._takenCount * 2 >= this._messages.length) this._compact();
+    return m.read();
+  }
+
+  /** Drops the taken messages from `messages`, keeping the read cursor and error positions. */
+  _compact() {
+    const ms = this._messages, pending = this._pendingErrors, cursor = this._readCursor;
+    let kept = 0, e = 0, newCursor = -1;
+    for (let i = 0; i < ms.length; i++) {
+      while (e < pending.length && pending[e].at === i) pending[e++].at = kept;
+      if (i === cursor) newCursor = kept;
+      if (!ms[i]._taken) ms[kept++] = ms[i];
+    }
+    while (e < pending.length) pending[e++].at = kept;
+    ms.length = kept;
+    this._readCursor = newCursor < 0 ? kept : newCursor;
+    this._takenCount = 0;
   }
 
   /** Sends `n` bytes of `src` from `at` as one data message. */
@@ -666,7 +705,7 @@ export class JsWorker {
         setTimeout(() => { throw e; });
       }
     } else {
-      this.messages.push(new WorkerMessage(value));
+      this._messages.push(new WorkerMessage(value));
       if (this.onarrival) this._arrived();
     }
   }
@@ -706,7 +745,7 @@ export class JsWorker {
     } else if (this.onerror) {
       this.onerror(err);
     } else {
-      this._pendingErrors.push({ err, at: this.messages.length });
+      this._pendingErrors.push({ err, at: this._messages.length });
       if (this.onarrival) this._arrived();
     }
   }
@@ -734,11 +773,11 @@ export class JsWorker {
     try {
       this._throwPending(true);
       const unread = this._nextUnread();
-      if (unread) return Promise.resolve(unread.read());
+      if (unread) return Promise.resolve(this._takeMessage(unread));
       this._pump();
       this._throwPending(true);
       const arrived = this._nextUnread();
-      if (arrived) return Promise.resolve(arrived.read());
+      if (arrived) return Promise.resolve(this._takeMessage(arrived));
       if (this.state === "killed" || this.state === "exited" || this.state === "failed") throw this._deadError();
     } catch (e) {
       return Promise.reject(e);
@@ -766,7 +805,7 @@ export class JsWorker {
   recvSync(timeoutMs) {
     this._throwPending(true);
     const unread = this._nextUnread();
-    if (unread) return unread.read();
+    if (unread) return this._takeMessage(unread);
     if (this._dead()) throw this._deadError();
     if (this.transport !== "shared" || this.state !== "running") {
       throw new WorkerError("recvSync() blocks, which needs a running worker on the shared transport and a thread " +
@@ -777,7 +816,7 @@ export class JsWorker {
       this._pump();
       this._throwPending(true);
       const arrived = this._nextUnread();
-      if (arrived) return arrived.read();
+      if (arrived) return this._takeMessage(arrived);
       if (this._dead()) throw this._deadError();
       const left = deadline - clock.now();
       if (left <= 0) throw new SettleError(`no message from the worker within ${timeoutMs} ms`);
@@ -788,7 +827,7 @@ export class JsWorker {
       if (this._rt.glue.portPeerClosed(this._port) && !this._rt.glue.portHasData(this._port)) {
         this._pump();
         const last = this._nextUnread();
-        if (last) return last.read();
+        if (last) return this._takeMessage(last);
         throw new WorkerExitedError();
       }
     }
@@ -806,8 +845,8 @@ export class JsWorker {
   }
 
   _nextUnread() {
-    while (this._readCursor < this.messages.length && this.messages[this._readCursor].opened) this._readCursor++;
-    return this.messages[this._readCursor];
+    while (this._readCursor < this._messages.length && this._messages[this._readCursor].opened) this._readCursor++;
+    return this._messages[this._readCursor];
   }
 
   // ---- Settling -------------------------------------------------------------------------------
@@ -933,13 +972,13 @@ export class JsWorker {
   get_message(i) {
     this._settleSync();
     if (!Number.isInteger(i) || i < 0 || i >= this.messages.length) {
-      throw new RangeError(`no message ${i}: the worker has sent ${this.messages.length} message(s) so far`);
+      throw new RangeError(`no message ${i}: ${this.messages.length} message(s) are kept (those no recv() took)`);
     }
     return this.messages[i];
   }
 
   /**
-   * Settles, then returns every message received so far.
+   * Settles, then returns every message kept: received, and not taken by `recv()` or `onmessage`.
    * @returns {WorkerMessage[]}
    */
   get_messages() {

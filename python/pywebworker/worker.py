@@ -335,7 +335,7 @@ class JsWorker:
             raise IndexError(str(e)) from None
 
     def get_messages(self) -> list[WorkerMessage]:
-        """Settles, then returns every message received so far."""
+        """Settles, then returns every message kept: received, and not taken by ``recv()``."""
         return [WorkerMessage(m) for m in self._call("get_messages")]
 
     def _update_messages(self) -> None:

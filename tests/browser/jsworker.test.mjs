@@ -204,6 +204,37 @@ for (const isolated of [true, false]) {
       assert.ok(r.inOrder);
     });
 
+    test("messages recv() took are not kept: a long stream leaves the list short; the getters see the rest", async () => {
+      const r = await run(async () => {
+        const worker = new pw.JsWorker(ECHO);
+        await worker.start();
+        const n = 30_000;
+        let inOrder = true, longest = 0;
+        // Sent in bursts that arrive before recv() asks for them (so each goes through the list).
+        for (let i = 0; i < n; i += 1000) {
+          for (let k = i; k < i + 1000; k++) worker.send(k);
+          await worker.settle();
+          for (let k = i; k < i + 1000; k++) if ((await worker.recv()) !== k) inOrder = false;
+          longest = Math.max(longest, worker.messages.length);
+        }
+        for (const x of ["a", "b", "c"]) worker.send(x);
+        await worker.settle();
+        const first = await worker.recv();
+        const kept = worker.get_messages().map((m) => m.data);
+        const unread = worker.get_unread_messages().map((m) => m.read());
+        const second = worker.get_message(1).data;
+        worker.kill();
+        return { inOrder, longest, first, kept, unread, second, left: worker.messages.length };
+      });
+      assert.ok(r.inOrder);
+      assert.ok(r.longest <= 2048, `the list held ${r.longest} messages at most`);
+      assert.equal(r.first, "a");
+      assert.deepEqual(r.kept, ["b", "c"]);
+      assert.deepEqual(r.unread, ["b", "c"]);
+      assert.equal(r.second, "c");
+      assert.equal(r.left, 2);
+    });
+
     test("an unsendable value is a TypeError naming its type; nothing is sent and the worker goes on", async () => {
       const r = await run(async () => {
         const worker = new pw.JsWorker(ECHO);

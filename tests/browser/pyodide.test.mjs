@@ -256,6 +256,28 @@ w.kill()
     assert.equal(lines[5], "True");
   });
 
+  test(`${mode}: messages recv() took are not kept: a long stream holds no memory; the getters see the rest`, async () => {
+    const lines = await runPython(isolated, `
+from pywebworker.worker import PyWorker
+w = PyWorker("from pywebworker.inside import send\\ndef onmessage(v):\\n    send(v)")
+await w.ready()
+in_order, longest = True, 0
+for i in range(0, 20000, 1000):
+    for k in range(i, i + 1000):
+        w.send_message(k)
+    for k in range(i, i + 1000):
+        in_order = in_order and await w.recv(timeout=10) == k
+    longest = max(longest, w._js.messages.length)
+print(in_order, longest <= 2048 or longest)
+for x in ("a", "b", "c"):
+    w.send_message(x)
+print(await w.recv(timeout=10))
+print([m.data for m in w.get_messages()], [m.read() for m in w.get_unread_messages()], w.get_message(1).data)
+w.kill()
+`);
+    assert.deepEqual(lines, ["True True", "a", "['b', 'c'] ['b', 'c'] c"]);
+  });
+
   test(`${mode}: a PyWorker's printed lines go to a Python callback, in order with its messages`, async () => {
     const lines = await runPython(isolated, `
 from pywebworker.worker import PyWorker
