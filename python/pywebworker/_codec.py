@@ -25,6 +25,7 @@ _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
 
 _NONE, _UNDEFINED, _FALSE, _TRUE, _INT, _FLOAT, _BIGINT, _STR, _BYTES, _LIST, _DICT, _TUPLE = range(12)
 _KIND_BYTES, _KIND_BYTEARRAY, _KIND_MEMORYVIEW = 13, 14, 15
+_PLAIN_BYTES = (_KIND_BYTES, 1)  # read as bytes: Python's, and a Uint8Array
 # Typed-array kinds of codec.js and the struct format of their elements.
 _FORMAT_OF_KIND = {2: "b", 4: "h", 5: "H", 6: "i", 7: "I", 8: "f", 9: "d", 10: "q", 11: "Q"}
 _KIND_OF_FORMAT = {f: k for k, f in _FORMAT_OF_KIND.items()}
@@ -50,9 +51,11 @@ class CodecError(ValueError):
 def encode(value: Any) -> bytes:
     """The bytes of ``value``; TypeError naming the type and where it is for what cannot be sent."""
     t = type(value)
-    if t is str:  # the common case, without the general machinery
+    if t is str:  # the common cases, without the general machinery
         b = value.encode("utf-8")
         return _head(_STR, len(b)) + b
+    if t is bytes:
+        return _bytes_head(_BYTES, _KIND_BYTES, len(value)) + value
     out: list[bytes] = []
     try:
         _encode(value, out, 0)
@@ -170,6 +173,15 @@ def decode_at(data: bytes, start: int, end: int) -> Any:
     """The value of the payload ``data[start:end]``, read in place (a batch of messages is not
     sliced into copies); CodecError when it is truncated, too long or malformed."""
     n = end - start
+    # The common cases first, with one call: a str, and bytes (Python's, or a Uint8Array).
+    t = data[start] if n else -1
+    if t == _STR and n >= 5 and _unpack_u32(data, start + 1)[0] == n - 5:
+        try:
+            return str(data[start + 5:end], "utf-8")
+        except UnicodeDecodeError as e:
+            raise CodecError(f"a message of {n} bytes is not valid: {e}") from None
+    if t == _BYTES and n >= 6 and data[start + 1] in _PLAIN_BYTES and _unpack_u32(data, start + 2)[0] == n - 6:
+        return data[start + 6:end]
     try:
         value, at = _decode(data, start, 0)
     except (struct.error, IndexError, UnicodeDecodeError, OverflowError) as e:

@@ -68,26 +68,28 @@ def main(mode):
                 assert text in str(e), f"{text!r} not in {e}"
             else:
                 raise AssertionError(f"{value!r} was encoded")
-        good = encode([1, "two", {"x": b"bytes"}, 2**70, 2.5])
-        for n in range(len(good)):
-            try:
-                decode(good[:n])
-            except CodecError:
-                pass
-            else:
-                raise AssertionError(f"a truncation to {n} bytes decoded")
-        # In a batch, a value is read in place between offsets: a truncated one is an error even when
-        # the bytes after it (the next message) would complete it.
-        batch = b"??" + good + good
-        assert same(decode_at(batch, 2, 2 + len(good)), decode(good))
-        assert same(decode_at(batch, 2 + len(good), len(batch)), decode(good))
-        for n in range(len(good)):
-            try:
-                decode_at(batch, 2, 2 + n)
-            except CodecError:
-                pass
-            else:
-                raise AssertionError(f"a truncation to {n} bytes inside a batch decoded")
+        # A nested value, and the str and bytes that decode_at reads on its shortest path.
+        for good in (encode([1, "two", {"x": b"bytes"}, 2**70, 2.5]), encode("h\u00e9llo w\u00f6rld"), encode(b"some bytes")):
+            for n in range(len(good)):
+                try:
+                    decode(good[:n])
+                except CodecError:
+                    pass
+                else:
+                    raise AssertionError(f"a truncation to {n} bytes decoded")
+            # In a batch, a value is read in place between offsets: a truncated one is an error even
+            # when the bytes after it (the next message) would complete it, and so is one with a byte
+            # of the next message after it.
+            batch = b"??" + good + good
+            assert same(decode_at(batch, 2, 2 + len(good)), decode(good))
+            assert same(decode_at(batch, 2 + len(good), len(batch)), decode(good))
+            for n in list(range(len(good))) + [len(good) + 1]:
+                try:
+                    decode_at(batch, 2, 2 + n)
+                except CodecError:
+                    pass
+                else:
+                    raise AssertionError(f"a value cut to {n} of its {len(good)} bytes inside a batch decoded")
         for bad in [b"\x63", good + b"\x00", b"\x07\x02\x00\x00\x00\xff\xfe", b"\x08\x63\x00\x00\x00\x00"]:
             try:
                 decode(bad)
