@@ -102,8 +102,9 @@ const WHY = {
     "(after some 50,000 echoes; the benchmark warms up with 100,000 in runs like the measured ones) a PyWorker echoes " +
     "250-330 k 16-byte str/s, against 35-55 k/s the hand-written way: the page spends 0.7-0.8 us sending and 1.5 us " +
     "receiving a message (codec, one await), the worker's Python about 3 us receiving, calling onmessage and sending. " +
-    "10x needs the codec and the dispatch loop out of interpreted Python. Bytes echo further (16 B to 1 KiB: 7-14x); " +
-    "64 KiB and 1 MiB echoes are bound by waits between the two sides, not by copies, which no longer allocate buffers.",
+    "10x needs the codec and the dispatch loop out of interpreted Python. Bytes echo further (16 B to 1 KiB: 7-16x " +
+    "across runs). 64 KiB and 1 MiB echoes (1.2-2x) are bound by the page: the worker waits for it more than half of " +
+    "the time, and the page still copies each message it queues for room or receives into a new buffer.",
   "browser ring / native ring, 16 B":
     "The JavaScript side of each message: the producer calls into wasm twice (reserve, commit) and copies with " +
     "TypedArray.set, the consumer calls three times (peek, peekLen, release); natively all of it is inlined. Measured: " +
