@@ -403,31 +403,32 @@ export class JsWorker {
 
   /**
    * Sends a message already encoded in the codec's format (`js-shim/codec.js`): the Python API's
-   * way to send, which keeps Python's types. The bytes are copied before this returns.
-   * @param {Uint8Array} bytes
+   * way to send, which keeps Python's types. A Uint8Array is copied before this returns; a Python
+   * `bytes` object (immutable) may be kept instead, and read when there is room.
+   * @param {Uint8Array | import("./protocol.js").PythonBytes} bytes
    */
   sendEncoded(bytes) {
     if (this._dead()) throw this._deadError();
-    withBytes(bytes, (u8) => this._sendFrame(u8, 0, u8.length));
+    withBytes(bytes, (u8, owner) => this._sendFrame(u8, 0, u8.length, owner));
   }
 
   /**
    * Sends several encoded messages at once, `[len:u32 LE][bytes]` after one another: the Python
-   * API's way to send a burst with one call. Returns how many were sent.
-   * @param {Uint8Array} batch
+   * API's way to send a burst with one call. Returns how many were sent. Kept like `sendEncoded`'s.
+   * @param {Uint8Array | import("./protocol.js").PythonBytes} batch
    */
   sendEncodedBatch(batch) {
     if (this._dead()) throw this._deadError();
-    return withBytes(batch, (u8) => this._sendEncodedBatch(u8));
+    return withBytes(batch, (u8, owner) => this._sendEncodedBatch(u8, owner));
   }
 
-  _sendEncodedBatch(batch) {
+  _sendEncodedBatch(batch, owner = null) {
     const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
     let at = 0, count = 0;
     while (at + 4 <= batch.length) {
       const n = dv.getUint32(at, true);
       if (at + 4 + n > batch.length) throw new RangeError(`a batch of ${batch.length} bytes is truncated at ${at}`);
-      this._sendFrame(batch, at + 4, n);
+      this._sendFrame(batch, at + 4, n, owner);
       at += 4 + n;
       count++;
     }
@@ -511,8 +512,11 @@ export class JsWorker {
     this._takenCount = 0;
   }
 
-  /** Sends `n` bytes of `src` from `at` as one data message. */
-  _sendFrame(src, at, n) {
+  /**
+   * Sends `n` bytes of `src` from `at` as one data message. `owner`: the Python bytes object `src`
+   * views, kept instead of a copy when the message has to wait for room.
+   */
+  _sendFrame(src, at, n, owner = null) {
     this._sent++;
     // Order is kept: a message goes straight to the ring only when nothing is queued before it.
     if (this._port && n <= this._maxFrame && (this._outQueue.length === this._outHead || this._drainOut())) {
@@ -541,14 +545,17 @@ export class JsWorker {
       }
       return;
     }
+    let done = 0;
     if (this._port && (this._outQueue.length === this._outHead || this._drainOut())) {
-      // Nothing waits before it: the parts that fit go now, and only the rest is copied.
-      const item = { bytes, at: 0 };
+      // Nothing waits before it: the parts that fit go now, and only the rest waits.
+      const item = { bytes, at: 0, owner: null };
       if (this._writeParts(item)) return;
-      this._outQueue.push({ bytes: bytes.slice(item.at), at: 0 });
-    } else {
-      this._outQueue.push({ bytes: bytes.slice(), at: 0 });
+      done = item.at;
     }
+    // What waits is a copy, or the Python object itself (immutable: read again when there is room).
+    this._outQueue.push(owner
+      ? { bytes: null, at: done, owner: owner.copy(), start: at, end: at + n }
+      : { bytes: bytes.slice(done), at: 0, owner: null });
     this._scheduleDrain();
   }
 
@@ -563,9 +570,31 @@ export class JsWorker {
   /**
    * Writes what is left of one message from `item.at`, in parts of at most a frame, while there is
    * room; true when its last part went (a message in parts is never interleaved with another).
-   * @param {{bytes: Uint8Array, at: number}} item
+   * @param {{bytes: Uint8Array | null, at: number, owner: import("./protocol.js").PythonBytes | null,
+   *   start?: number, end?: number}} item
    */
   _writeParts(item) {
+    if (item.owner) {
+      // A Python bytes object: its memory is read for this call only (Pyodide's heap may move).
+      const buffer = item.owner.getBuffer("u8");
+      let done;
+      try {
+        item.bytes = buffer.data.subarray(item.start, item.end);
+        done = this._writeFrom(item);
+      } finally {
+        item.bytes = null;
+        buffer.release();
+      }
+      if (done) {
+        item.owner.destroy();
+        item.owner = null;
+      }
+      return done;
+    }
+    return this._writeFrom(item);
+  }
+
+  _writeFrom(item) {
     const g = this._rt.glue;
     for (;;) {
       const n = Math.min(this._maxFrame, item.bytes.length - item.at);
@@ -607,7 +636,8 @@ export class JsWorker {
         while (this._port && this._outHead < this._outQueue.length && !this._dead()) {
           if (this._drainOut()) break;
           const item = this._outQueue[this._outHead];
-          const need = 8 + Math.min(this._maxFrame, item.bytes.length - item.at) + 8;
+          const length = item.owner ? item.end - item.start : item.bytes.length;
+          const need = 8 + Math.min(this._maxFrame, length - item.at) + 8;
           const seen = g.portBeginSpace(this._port, need);
           if (seen === undefined) continue;
           try {
@@ -1030,6 +1060,10 @@ export class JsWorker {
   }
 
   _rejectAll(err) {
+    // Messages that waited for room go nowhere now; Python objects held for them are let go.
+    for (let i = this._outHead; i < this._outQueue.length; i++) this._outQueue[i]?.owner?.destroy();
+    this._outQueue.length = 0;
+    this._outHead = 0;
     if (this.onarrival) this._arrived();
     for (const w of this._waiters.splice(0)) {
       clearTimeout(w.timer);

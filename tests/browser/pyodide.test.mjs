@@ -242,7 +242,19 @@ for p in payloads:
     w.send_message(p)
 back = [await w.recv(timeout=30) for _ in payloads]
 print(back == payloads, w.transport)
+# Large messages waiting for room are held as their Python objects (shared transport; postMessage
+# batches copy them), and let go when the worker is killed.
+import asyncio, tracemalloc
+tracemalloc.start()
+base = tracemalloc.get_traced_memory()[0]
+for _ in range(30):
+    w.send_message(bytes(1 << 20))
+await asyncio.sleep(0)  # the burst goes to JavaScript
+held = tracemalloc.get_traced_memory()[0] - base
 w.kill()
+left = tracemalloc.get_traced_memory()[0] - base
+tracemalloc.stop()
+print("held MiB:", held >> 20, "after kill:", left >> 20)
 # A script that sends more than its rings hold before it ends: ready() does not wait for room.
 import asyncio
 w = PyWorker("from pywebworker.inside import send\\nfor i in range(2000):\\n    send(i)", capacity=1 << 12)
@@ -253,7 +265,8 @@ w.kill()
     assert.deepEqual(lines.slice(0, 4), [1000, 32, 2 ** 31, "'big'"].map((v) =>
       `ValueError: capacity is the bytes of a ring: a power of two from 64 to 2**30, not ${v}`));
     assert.equal(lines[4], `True ${isolated ? "shared" : "post"}`);
-    assert.equal(lines[5], "True");
+    assert.equal(lines[5], `held MiB: ${isolated ? 30 : 0} after kill: 0`);
+    assert.equal(lines[6], "True");
   });
 
   test(`${mode}: messages recv() took are not kept: a long stream holds no memory; the getters see the rest`, async () => {
