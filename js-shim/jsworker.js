@@ -109,6 +109,8 @@ export class ChannelCorruptError extends WorkerError {
 
 let runtime = null;
 let liveLinks = 0;
+/** From this size a message from Python that waits for room is kept as its bytes object. */
+const KEEP_PYTHON_BYTES = 4096;
 /** Where `takeEncoded` gathers messages for Python, which copies them at once (every worker's). */
 const encodedScratch = new Scratch();
 
@@ -552,8 +554,9 @@ export class JsWorker {
       if (this._writeParts(item)) return;
       done = item.at;
     }
-    // What waits is a copy, or the Python object itself (immutable: read again when there is room).
-    this._outQueue.push(owner
+    // What waits is a copy or, for a large message from Python, the bytes object itself (immutable:
+    // read again when there is room; a small one is cheaper to copy than to read through Pyodide).
+    this._outQueue.push(owner && n >= KEEP_PYTHON_BYTES
       ? { bytes: null, at: done, owner: owner.copy(), start: at, end: at + n }
       : { bytes: bytes.slice(done), at: 0, owner: null });
     this._scheduleDrain();
