@@ -173,16 +173,13 @@ def decode_at(data: bytes, start: int, end: int) -> Any:
     """The value of the payload ``data[start:end]``, read in place (a batch of messages is not
     sliced into copies); CodecError when it is truncated, too long or malformed."""
     n = end - start
-    # The common cases first, with one call: a str, and bytes (Python's, or a Uint8Array).
-    t = data[start] if n else -1
-    if t == _STR and n >= 5 and _unpack_u32(data, start + 1)[0] == n - 5:
-        try:
-            return str(data[start + 5:end], "utf-8")
-        except UnicodeDecodeError as e:
-            raise CodecError(f"a message of {n} bytes is not valid: {e}") from None
-    if t == _BYTES and n >= 6 and data[start + 1] in _PLAIN_BYTES and _unpack_u32(data, start + 2)[0] == n - 6:
-        return data[start + 6:end]
     try:
+        # The common cases first, with one call: a str, and bytes (Python's, or a Uint8Array).
+        t = data[start] if n > 0 else -1
+        if t == _STR and n >= 5 and _unpack_u32(data, start + 1)[0] == n - 5:
+            return str(data[start + 5:end], "utf-8")
+        if t == _BYTES and n >= 6 and data[start + 1] in _PLAIN_BYTES and _unpack_u32(data, start + 2)[0] == n - 6:
+            return data[start + 6:end]
         value, at = _decode(data, start, 0)
     except (struct.error, IndexError, UnicodeDecodeError, OverflowError) as e:
         raise CodecError(f"a message of {n} bytes is not valid: {e}") from None
