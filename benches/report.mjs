@@ -111,7 +111,7 @@ const WHY = {
     "reading memory.buffer per message cost a third of the throughput (11.3 to 17.1 M msg/s once the view was kept); " +
     "one call per message on each side (commit+reserve, release+peek) was built and measured with no gain. The first " +
     "runs on a fresh page are half as fast (about 8 against 17 M msg/s) until the wasm code the workers share is tiered " +
-    "up to optimized code, so each figure follows warm-up runs; the native figure itself moves between 31 and 44 M msg/s " +
+    "up to optimized code, so each figure follows warm-up runs; the native figure itself moves between 31 and 50 M msg/s " +
     "across runs.",
 };
 
