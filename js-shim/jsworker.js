@@ -548,8 +548,9 @@ export class JsWorker {
       return;
     }
     let done = 0;
-    if (this._port && (this._outQueue.length === this._outHead || this._drainOut())) {
-      // Nothing waits before it: the parts that fit go now, and only the rest waits.
+    if (this._port && n > this._maxFrame && (this._outQueue.length === this._outHead || this._drainOut())) {
+      // Larger than a frame, nothing waits before it: the parts that fit go now, only the rest
+      // waits (a message of one frame was tried above: the ring is full or something waits).
       const item = { bytes, at: 0, owner: null };
       if (this._writeParts(item)) return;
       done = item.at;
