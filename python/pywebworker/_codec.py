@@ -18,7 +18,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-__all__ = ["encode", "decode", "CodecError"]
+__all__ = ["encode", "decode", "decode_frames", "CodecError"]
 
 _MAX_DEPTH = 512
 _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
@@ -193,6 +193,40 @@ def decode_at(data: bytes, start: int, end: int) -> Any:
 _unpack_u32 = _u32.unpack_from
 _unpack_i32 = _i32.unpack_from
 _unpack_f64 = _f64.unpack_from
+_unpack_frame_str_head = struct.Struct("<IBI").unpack_from  # a frame's length, then a str's head
+
+
+def decode_frames(data: bytes) -> list[Any]:
+    """The values of a batch of frames (``[n:u32][payload of n bytes]...``), decoded with one
+    call. A payload that is not valid leaves a CodecError in its place (no value is one), so the
+    values around it are kept; a batch cut inside a frame ends with one."""
+    out: list[Any] = []
+    append = out.append
+    at, end = 0, len(data)
+    while at < end:
+        # A str is decoded here, without a call: a call costs Pyodide about 0.5 us, a sixth of a
+        # PyWorker's echo. Anything else goes to decode_at.
+        start = at + 4
+        try:
+            n, t, m = _unpack_frame_str_head(data, at)
+        except struct.error:  # the last frame holds fewer than 5 bytes
+            t = m = -1
+            n = _unpack_u32(data, at)[0] if end - at >= 4 else end
+        at = start + n
+        if at > end:
+            append(CodecError(f"a batch of {end} bytes ends inside a frame of {n} bytes"))
+            break
+        if t == _STR and m == n - 5:
+            try:
+                append(str(data[start + 5:at], "utf-8"))
+                continue
+            except UnicodeDecodeError:
+                pass  # decode_at says so
+        try:
+            append(decode_at(data, start, at))
+        except CodecError as e:
+            append(e)
+    return out
 
 
 def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 
 import _pywebworker_channel as _channel  # type: ignore[import-not-found]  # registered by the worker runtime
 
-from ._codec import decode, decode_at, encode
+from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_frames, encode
 from ._ffi import js_bytes
 
 __all__ = ["send", "recv", "messages", "transport"]
@@ -36,8 +36,10 @@ _DATA, _ERROR, _STDOUT, _STDERR = 0, 1, 2, 3
 _FLUSH_BYTES = 1 << 18
 _FLUSH_SECONDS = 0.0002
 
-_u32 = struct.Struct("<I")
 _frame_head = struct.Struct("<II").pack
+# A whole frame's head for the common values: length, tag, then the value's own head.
+_str_frame_head = struct.Struct("<IIBI").pack
+_bytes_frame_head = struct.Struct("<IIBBI").pack
 _out: list[bytes] = []
 _out_bytes = 0
 _batching = False
@@ -46,6 +48,23 @@ _batch_started = 0.0
 
 def send(obj: Any) -> None:
     """Sends ``obj`` to the page (TypeError, before sending, for a value that cannot be sent)."""
+    global _out_bytes
+    t = type(obj)
+    if _batching and (t is str or t is bytes):
+        # A reply in a batch, the common case: a str or bytes goes straight into the batch's
+        # frames, with one head for the frame and the value (what encode and _emit do, without
+        # their calls; they were a third of an echo's time).
+        if t is str:
+            b = obj.encode("utf-8")
+            _out.append(_str_frame_head(len(b) + 5, _DATA, _STR, len(b)))
+        else:
+            b = obj
+            _out.append(_bytes_frame_head(len(b) + 6, _DATA, _BYTES, _KIND_BYTES, len(b)))
+        _out.append(b)
+        _out_bytes += 14 + len(b)
+        if _out_bytes >= _FLUSH_BYTES or (len(_out) & 63 == 0 and time.perf_counter() - _batch_started >= _FLUSH_SECONDS):
+            _flush()
+        return
     _emit(_DATA, encode(obj))
 
 
@@ -110,14 +129,11 @@ def _dispatch_batch(batch: Any, repl: bool) -> None:
     _batching = True
     _batch_started = time.perf_counter()
     try:
-        at, end = 0, len(data)
-        while at < end:
-            (n,) = _u32.unpack_from(data, at)
-            at += 4
-            start = at
-            at += n
+        for value in decode_frames(data):
             try:
-                handler(decode_at(data, start, at))
+                if type(value) is CodecError:
+                    raise value
+                handler(value)
             except BaseException as e:  # KeyboardInterrupt from interrupt() too: the next message goes on
                 _report(e)
     finally:

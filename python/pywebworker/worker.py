@@ -18,7 +18,7 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsException, can_run_sync, run_sync, to_js  # type: ignore[import-not-found]
 
 from . import _web
-from ._codec import CodecError, decode, decode_at, encode
+from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_frames, encode
 from ._ffi import js_bytes
 
 __all__ = [
@@ -131,8 +131,9 @@ PYWORKER_CAPACITY = 1 << 21
 #: to never keep the page busy while waiting.
 RECV_SPIN = 0.0005
 
-_u32 = struct.Struct("<I")
-_len_prefix = _u32.pack
+_len_prefix = struct.Struct("<I").pack
+_str_frame_head = struct.Struct("<IBI").pack  # a frame's length, then a str's head
+_bytes_frame_head = struct.Struct("<IBBI").pack
 
 
 def _value(payload: Any) -> Any:
@@ -253,11 +254,22 @@ class JsWorker:
 
     def send_message(self, value: Any) -> None:
         """Sends ``value`` (TypeError, before anything is sent, for a value that cannot be sent)."""
-        payload = encode(value)
         if self._burst:
-            self._out.append(_len_prefix(len(payload)))
-            self._out.append(payload)
+            # The rest of a burst: a str or bytes goes straight into its frames, with one head for
+            # the frame and the value (what encode and _len_prefix do, without their calls).
+            t = type(value)
+            if t is str:
+                b = value.encode("utf-8")
+                self._out.append(_str_frame_head(len(b) + 5, _STR, len(b)))
+            elif t is bytes:
+                b = value
+                self._out.append(_bytes_frame_head(len(b) + 6, _BYTES, _KIND_BYTES, len(b)))
+            else:
+                b = encode(value)
+                self._out.append(_len_prefix(len(b)))
+            self._out.append(b)
             return
+        payload = encode(value)
         try:
             self._js.sendEncoded(js_bytes(payload))
         except JsException as e:
@@ -347,7 +359,10 @@ class JsWorker:
         a trip through the event loop when a message is already waiting."""
         if self._inbox or self._take() or (self._spin and self._spin_take()):
             self._consumed += 1
-            return self._inbox.popleft()
+            value = self._inbox.popleft()
+            if type(value) is CodecError:
+                raise value
+            return value
         if self.state == "created":
             self._js.start()  # like JsWorker.recv: waiting for a reply starts the worker
         loop = asyncio.get_event_loop()
@@ -374,7 +389,10 @@ class JsWorker:
                     self._arrivals.remove(arrival)
             if self._inbox or self._take():
                 self._consumed += 1
-                return self._inbox.popleft()
+                value = self._inbox.popleft()
+                if type(value) is CodecError:
+                    raise value
+                return value
 
     def _on_arrival(self) -> None:
         arrivals, self._arrivals = self._arrivals, []
@@ -386,7 +404,10 @@ class JsWorker:
         """The next message's value if one has arrived; raises ``LookupError`` when none has."""
         if self._inbox or self._take():
             self._consumed += 1
-            return self._inbox.popleft()
+            value = self._inbox.popleft()
+            if type(value) is CodecError:
+                raise value
+            return value
         raise LookupError("no message from the worker has arrived")
 
     def _spin_take(self) -> bool:
@@ -412,13 +433,7 @@ class JsWorker:
         self._consumed = 0
         if batch is None:
             return False
-        data = batch.to_bytes()
-        at, end = 0, len(data)
-        inbox = self._inbox
-        while at < end:
-            (n,) = _u32.unpack_from(data, at)
-            inbox.append(decode_at(data, at + 4, at + 4 + n))
-            at += 4 + n
+        self._inbox.extend(decode_frames(batch.to_bytes()))
         return True
 
     def __aiter__(self) -> JsWorker:

@@ -45,3 +45,11 @@ test("Python values come back from the Python codec equal and of the same type",
 test("the Python codec: TypeError naming the type and place; malformed bytes are a CodecError", () => {
   assert.equal(python("errors").trim(), "ok");
 });
+
+test("the Python codec: a batch of frames decodes with a CodecError in place of a bad one, the others kept", () => {
+  assert.equal(python("frames").trim(), "ok");
+});
+
+test("a PyWorker's replies in a batch: the str and bytes written without encode() are encode()'s bytes", () => {
+  assert.equal(python("replies").trim(), "ok");
+});

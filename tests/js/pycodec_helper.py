@@ -1,13 +1,16 @@
 """The Python side of tests/js/pycodec.test.mjs: runs the package's codec (python/pywebworker/_codec.py)
-in CPython. Usage: pycodec_helper.py encode | decode (hex lines on stdin) | roundtrip | errors."""
+in CPython. Usage: pycodec_helper.py encode | decode (hex lines on stdin) | roundtrip | errors | frames
+| replies."""
 
 import json
 import math
+import struct
 import sys
+import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-from pywebworker._codec import CodecError, decode, decode_at, encode  # noqa: E402
+from pywebworker._codec import CodecError, decode, decode_at, decode_frames, encode  # noqa: E402
 
 # Values whose bytes JavaScript decodes (keys match tests/js/pycodec.test.mjs).
 SAMPLES = {
@@ -97,6 +100,50 @@ def main(mode):
                 pass
             else:
                 raise AssertionError(f"{bad!r} decoded")
+        print("ok")
+    elif mode == "frames":
+        frame = lambda payload: struct.pack("<I", len(payload)) + payload  # noqa: E731
+        values = ROUND_TRIP + ["x", "", None, True]  # short frames (1-5 bytes) at the end too
+        got = decode_frames(b"".join(frame(encode(v)) for v in values))
+        assert len(got) == len(values) and all(same(a, b) for a, b in zip(got, values)), got
+        # A payload that is not valid leaves a CodecError in its place and the others are kept: bad
+        # UTF-8 in a str, a str whose length disagrees with its frame's, an unknown type.
+        for bad in (b"\x07\x02\x00\x00\x00\xff\xfe", b"\x07\x03\x00\x00\x00ab", b"\x07\x01\x00\x00\x00ab",
+                    b"\x63", b""):
+            got = decode_frames(frame(encode("before")) + frame(bad) + frame(encode("after")))
+            assert got[0] == "before" and type(got[1]) is CodecError and got[2] == "after", (bad, got)
+        # A batch cut anywhere inside its last frame ends with a CodecError after the whole ones.
+        last = frame(encode("the last message"))
+        for n in range(1, len(last)):
+            got = decode_frames(frame(encode(1)) + last[:n])
+            assert got[0] == 1 and len(got) == 2 and type(got[1]) is CodecError, (n, got)
+        print("ok")
+    elif mode == "replies":
+        # inside.send's str and bytes frames, written without encode() while a batch runs, are the
+        # bytes encode() writes, in order with the rest. Only the framing in Python is under test:
+        # the worker runtime's module records what it is given, and bytes stay bytes.
+        sent = []
+        sys.modules["_pywebworker_channel"] = types.SimpleNamespace(
+            transport="shared", forward_stdout=False, forward_stderr=False,
+            send=lambda tag, data: sent.append(bytes(data)), send_batch=lambda data: sent.append(bytes(data)))
+        sys.modules["pywebworker._ffi"] = types.SimpleNamespace(js_bytes=bytes)
+        from pywebworker import inside
+        replies = ["ascii", "h\u00e9llo \U0001f389", "", b"", b"\x00\xff" * 300, 7, ["a"], None]
+        main_module = sys.modules["__main__"]
+        main_module.onmessage = lambda value: [inside.send(r) for r in replies] if value == "go" else 1 / 0
+        batch = types.SimpleNamespace(to_bytes=lambda: b"".join(
+            struct.pack("<I", len(p)) + p for p in (encode("go"), encode("fail"), encode("go"))))
+        inside._dispatch_batch(batch, False)
+        assert len(sent) == 1, sent
+        frames, at, data = [], 0, sent[0]
+        while at < len(data):
+            n, tag = struct.unpack_from("<II", data, at)
+            frames.append((tag, data[at + 8:at + 8 + n]))
+            at += 8 + n
+        want = [(0, encode(r)) for r in replies]
+        assert frames[:len(replies)] == want and frames[len(replies) + 1:] == want, f"{frames!r:.600}"
+        tag, error = frames[len(replies)]
+        assert tag == 1 and decode(error)["name"] == "ZeroDivisionError", frames[len(replies)]
         print("ok")
 
 
