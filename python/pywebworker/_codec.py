@@ -101,13 +101,35 @@ def _encode(value: Any, out: list[bytes], depth: int) -> None:
             kb = k.encode("utf-8")
             out.append(_u32.pack(len(kb)))
             out.append(kb)
-            _encode(item, out, depth + 1)
+            # str, float and small int items here, without a call (as in the list loop below):
+            # a call costs about as much as encoding the item.
+            ti = type(item)
+            if ti is str:
+                b = item.encode("utf-8")
+                out.append(_head(_STR, len(b)))
+                out.append(b)
+            elif ti is float:
+                out.append(_float(_FLOAT, item))
+            elif ti is int and _I32_MIN <= item <= _I32_MAX:
+                out.append(_int(_INT, item))
+            else:
+                _encode(item, out, depth + 1)
     elif t is list or t is tuple:
         if depth >= _MAX_DEPTH:
             raise _Unsendable
         out.append(_head(_LIST if t is list else _TUPLE, len(value)))
         for item in value:
-            _encode(item, out, depth + 1)
+            ti = type(item)
+            if ti is str:
+                b = item.encode("utf-8")
+                out.append(_head(_STR, len(b)))
+                out.append(b)
+            elif ti is float:
+                out.append(_float(_FLOAT, item))
+            elif ti is int and _I32_MIN <= item <= _I32_MAX:
+                out.append(_int(_INT, item))
+            else:
+                _encode(item, out, depth + 1)
     elif t is bytes:
         out.append(_bytes_head(_BYTES, _KIND_BYTES, len(value)))
         out.append(value)
@@ -252,7 +274,19 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
         for _ in range(count):
             end = at + 4 + _unpack_u32(data, at)[0]
             key = str(data[at + 4:end], "utf-8")
-            out[key], at = _decode(data, end, depth + 1)
+            # str, int and float values here, without a call (as in the list loop below).
+            vt = data[end]
+            if vt == _STR:
+                at = end + 5 + _unpack_u32(data, end + 1)[0]
+                out[key] = str(data[end + 5:at], "utf-8")
+            elif vt == _INT:
+                out[key] = _unpack_i32(data, end + 1)[0]
+                at = end + 5
+            elif vt == _FLOAT:
+                out[key] = _unpack_f64(data, end + 1)[0]
+                at = end + 9
+            else:
+                out[key], at = _decode(data, end, depth + 1)
         return out, at
     if t == _LIST or t == _TUPLE:
         if depth >= _MAX_DEPTH:
@@ -262,9 +296,22 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
         if count > len(data) - at:
             raise CodecError(f"a list of {count} values cannot fit in a message of {len(data)} bytes")
         items = []
+        append = items.append
         for _ in range(count):
-            item, at = _decode(data, at, depth + 1)
-            items.append(item)
+            vt = data[at]
+            if vt == _STR:
+                end = at + 5 + _unpack_u32(data, at + 1)[0]
+                append(str(data[at + 5:end], "utf-8"))
+                at = end
+            elif vt == _INT:
+                append(_unpack_i32(data, at + 1)[0])
+                at += 5
+            elif vt == _FLOAT:
+                append(_unpack_f64(data, at + 1)[0])
+                at += 9
+            else:
+                item, at = _decode(data, at, depth + 1)
+                append(item)
         return (items if t == _LIST else tuple(items)), at
     if t == _NONE or t == _UNDEFINED:
         return None, at
