@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Builds the shared-memory wasm module and its JavaScript glue into target/pkg/, and checks that
 # the memory really is shared (without the link arguments it silently is not).
+# With --bench-loops: the same module with the benchmark's Rust loops (feature bench-loops) into
+# target/pkg-bench/, for benches/report.mjs; nothing else.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
+if [ "${1:-}" = "--bench-loops" ]; then
+  step "shared-memory wasm build with the benchmark loops"
+  cargo "+$NIGHTLY" build --lib --release --target wasm32-unknown-unknown --features bench-loops \
+    --config .cargo/atomics.toml --target-dir target/wasm-bench
+  wasm-bindgen --target web --out-dir target/pkg-bench target/wasm-bench/wasm32-unknown-unknown/release/pywebworker.wasm
+  exit 0
+fi
 step "shared-memory wasm build"
 cargo "+$NIGHTLY" build --lib --release --target wasm32-unknown-unknown \
   --config .cargo/atomics.toml --target-dir target/wasm

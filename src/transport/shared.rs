@@ -279,3 +279,44 @@ impl RingConsumer {
         self.inner.close();
     }
 }
+
+/// The native benchmark's loops (benches/ring.rs), for the browser benchmark: the same Rust code
+/// moving the same messages through a ring between two workers, without JavaScript per message.
+#[cfg(feature = "bench-loops")]
+mod bench_loops {
+    use super::*;
+
+    /// Sends `count` messages of `size` bytes (tag 1) into the ring at `addr`, waiting for room,
+    /// then closes it.
+    #[wasm_bindgen(js_name = benchRingProduce)]
+    pub fn bench_ring_produce(addr: u32, size: u32, count: u32) -> Result<(), JsError> {
+        // SAFETY: the address comes from ringNew; the benchmark attaches each end once.
+        let mut tx = unsafe { Producer::attach(region(addr)?) }.map_err(|e| JsError::new(&e.to_string()))?;
+        let msg = vec![7u8; size as usize];
+        for _ in 0..count {
+            tx.send(1, &msg, None).map_err(|e| JsError::new(&format!("send: {e:?}")))?;
+        }
+        tx.close();
+        Ok(())
+    }
+
+    /// Receives `count` messages of `size` bytes from the ring at `addr` (copied out, as the
+    /// native benchmark does); returns the seconds from the first message to the last.
+    #[wasm_bindgen(js_name = benchRingConsume)]
+    pub fn bench_ring_consume(addr: u32, size: u32, count: u32) -> Result<f64, JsError> {
+        // SAFETY: as above.
+        let mut rx = unsafe { Consumer::attach(region(addr)?) }.map_err(|e| JsError::new(&e.to_string()))?;
+        let mut out = Vec::with_capacity(size as usize);
+        let mut t0 = 0;
+        for i in 0..count {
+            rx.recv(&mut out, None).map_err(|e| JsError::new(&format!("recv: {e:?}")))?;
+            if i == 0 {
+                t0 = crate::wait::now_ns();
+            }
+            if out.len() != size as usize {
+                return Err(JsError::new(&format!("message {i} has {} bytes, not {size}", out.len())));
+            }
+        }
+        Ok((crate::wait::now_ns() - t0) as f64 / 1e9)
+    }
+}

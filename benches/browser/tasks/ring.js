@@ -46,6 +46,16 @@ const ROLES = {
     return { seconds, count };
   },
 
+  // The native benchmark's loops, in wasm (target/pkg-bench, feature bench-loops).
+  rustProducer({ glue }, { ring, size, count }) {
+    glue.benchRingProduce(ring, size, count);
+    return {};
+  },
+
+  rustConsumer({ glue }, { ring, size, count }) {
+    return { seconds: glue.benchRingConsume(ring, size, count), count };
+  },
+
   ping({ glue }, { out, back, rounds, per }) {
     const tx = new glue.RingProducer(out), rx = new glue.RingConsumer(back);
     const msg = new Uint8Array(16);
