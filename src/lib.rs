@@ -20,4 +20,5 @@ pub mod wait;
 #[cfg(target_arch = "wasm32")]
 pub mod transport;
 
+pub use primitive::Padded;
 pub use ring::{Consumer, Frame, Producer, RecvError, SendError};

@@ -7,8 +7,8 @@ use pywebworker::ring::{self, AttachError, HEADER_SIZE};
 use pywebworker::{Consumer, Producer, RecvError, SendError};
 use std::ptr::NonNull;
 
-/// Byte offsets in the header; each field is on its own cache line (`CachePadded`).
-const LINE: usize = std::mem::align_of::<crossbeam_utils::CachePadded<u8>>();
+/// Byte offsets in the header; each field is on its own cache lines (`Padded`).
+const LINE: usize = std::mem::align_of::<pywebworker::Padded<u8>>();
 const MAGIC: usize = 0;
 const CAPACITY: usize = 4;
 const TAIL: usize = LINE;

@@ -1,16 +1,16 @@
 use crate::primitive::{AtomicU32, Ordering};
 use crate::ring::{self, AttachError, Consumer, Producer, RecvError, SendError};
 use crate::wait::{can_block, Doorbell, Platform, Wait};
-use crossbeam_utils::CachePadded;
+use crate::primitive::Padded;
 use std::sync::Arc;
 
 /// What both ends of a duplex channel share besides the rings.
 #[derive(Debug)]
 struct Shared {
     /// `handled[i]`: messages end `i` has finished handling (wrapping).
-    handled: [CachePadded<AtomicU32>; 2],
+    handled: [Padded<AtomicU32>; 2],
     /// `settled[i]`: end `i` sleeps here while it waits for the peer's acknowledgements.
-    settled: [CachePadded<Doorbell>; 2],
+    settled: [Padded<Doorbell>; 2],
 }
 
 /// One end of a duplex channel: a ring out, a ring in, and acknowledgement counters.
@@ -41,8 +41,8 @@ pub fn duplex(capacity: u32) -> Result<(Endpoint, Endpoint), AttachError> {
     let (a_tx, b_rx) = ring::ring(capacity)?;
     let (b_tx, a_rx) = ring::ring(capacity)?;
     let shared = Arc::new(Shared {
-        handled: [CachePadded::new(AtomicU32::new(0)), CachePadded::new(AtomicU32::new(0))],
-        settled: [CachePadded::new(Doorbell::new()), CachePadded::new(Doorbell::new())],
+        handled: [Padded::new(AtomicU32::new(0)), Padded::new(AtomicU32::new(0))],
+        settled: [Padded::new(Doorbell::new()), Padded::new(Doorbell::new())],
     });
     let a = Endpoint { tx: a_tx, rx: a_rx, shared: Arc::clone(&shared), side: 0, sent: 0 };
     let b = Endpoint { tx: b_tx, rx: b_rx, shared, side: 1, sent: 0 };

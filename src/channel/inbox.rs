@@ -1,6 +1,6 @@
 use crate::ring::{self, AttachError, Consumer, Producer, RecvError};
 use crate::wait::{can_block, Doorbell, Platform, Wait};
-use crossbeam_utils::CachePadded;
+use crate::primitive::Padded;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// ```
 #[derive(Debug, Default)]
 pub struct Inbox {
-    bell: Arc<CachePadded<Doorbell>>,
+    bell: Arc<Padded<Doorbell>>,
     /// Indexed by producer number; `None` once that producer closed and was drained.
     rings: Vec<Option<Consumer>>,
     /// Where the next round-robin scan starts, so no producer starves the others.
@@ -34,7 +34,7 @@ impl Inbox {
     }
 
     /// The doorbell every producer of this inbox must ring.
-    pub fn doorbell(&self) -> Arc<CachePadded<Doorbell>> {
+    pub fn doorbell(&self) -> Arc<Padded<Doorbell>> {
         Arc::clone(&self.bell)
     }
 

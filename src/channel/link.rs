@@ -1,4 +1,5 @@
 use super::{duplex, Endpoint};
+use crate::primitive::Padded;
 use crate::ring::AttachError;
 use std::cell::UnsafeCell;
 
@@ -9,7 +10,8 @@ use std::cell::UnsafeCell;
 /// the other end can no longer run (a terminated worker's end is simply dropped with the link).
 #[derive(Debug)]
 pub struct Link {
-    ports: [UnsafeCell<Port>; 2],
+    /// Padded: the page writes its port on every message and the worker its own.
+    ports: [Padded<UnsafeCell<Port>>; 2],
 }
 
 // SAFETY: each port is used by one thread at a time (the contract of `Link::port`); everything
@@ -35,7 +37,7 @@ impl Link {
     /// [`AttachError::BadCapacity`] for a capacity that is not a power of two in range.
     pub fn new(capacity: u32) -> Result<Box<Link>, AttachError> {
         let (a, b) = duplex(capacity)?;
-        let port = |endpoint| UnsafeCell::new(Port { endpoint, message: Vec::new(), tag: 0 });
+        let port = |endpoint| Padded::new(UnsafeCell::new(Port { endpoint, message: Vec::new(), tag: 0 }));
         Ok(Box::new(Link { ports: [port(a), port(b)] }))
     }
 

@@ -4,7 +4,7 @@ use super::{
 };
 use crate::primitive::Ordering;
 use crate::wait::{Doorbell, Platform, Wait};
-use crossbeam_utils::CachePadded;
+use crate::primitive::Padded;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
@@ -22,7 +22,7 @@ pub struct Consumer {
     /// The doorbell we sleep on.
     bell: NonNull<Doorbell>,
     /// Keeps a doorbell shared with other rings alive.
-    shared_bell: Option<Arc<CachePadded<Doorbell>>>,
+    shared_bell: Option<Arc<Padded<Doorbell>>>,
     /// Fragments of a message not complete yet, and their tag.
     partial: Vec<u8>,
     partial_tag: Option<u16>,
@@ -68,7 +68,7 @@ impl Consumer {
     }
 
     /// Sleeps on `bell` instead of the ring's own doorbell; its producers must ring it.
-    pub fn use_doorbell(&mut self, bell: Arc<CachePadded<Doorbell>>) {
+    pub fn use_doorbell(&mut self, bell: Arc<Padded<Doorbell>>) {
         self.bell = NonNull::from(&**bell);
         self.shared_bell = Some(bell);
     }

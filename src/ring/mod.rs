@@ -36,7 +36,7 @@ pub use producer::{Producer, WriteGrant};
 
 use crate::primitive::{AtomicU32, Ordering};
 use crate::wait::Doorbell;
-use crossbeam_utils::CachePadded;
+use crate::primitive::Padded;
 use std::alloc::Layout;
 use std::ptr::NonNull;
 
@@ -72,17 +72,17 @@ const CONSUMER_GONE: u32 = 8;
 #[repr(C)]
 #[derive(Debug)]
 pub struct Header {
-    magic: CachePadded<[AtomicU32; 2]>,
+    magic: Padded<[AtomicU32; 2]>,
     /// The producer's position: every byte before it is published.
-    tail: CachePadded<AtomicU32>,
+    tail: Padded<AtomicU32>,
     /// The consumer's position: every byte before it may be overwritten.
-    head: CachePadded<AtomicU32>,
+    head: Padded<AtomicU32>,
     /// `PRODUCER_CLOSED | CONSUMER_CLOSED | PRODUCER_GONE | CONSUMER_GONE`.
-    state: CachePadded<AtomicU32>,
+    state: Padded<AtomicU32>,
     /// The consumer sleeps here while the ring is empty (unless it was given a shared one).
-    data_bell: CachePadded<Doorbell>,
+    data_bell: Padded<Doorbell>,
     /// The producer sleeps here while the ring is full.
-    space_bell: CachePadded<Doorbell>,
+    space_bell: Padded<Doorbell>,
 }
 
 /// Bytes before the data area; a multiple of [`FRAME_ALIGN`].
@@ -233,12 +233,12 @@ pub unsafe fn init(region: NonNull<u8>, capacity: u32, start: u32) {
     debug_assert!(check_capacity(capacity).is_ok());
     debug_assert!(start % FRAME_ALIGN == 0);
     let header = Header {
-        magic: CachePadded::new([AtomicU32::new(MAGIC), AtomicU32::new(capacity)]),
-        tail: CachePadded::new(AtomicU32::new(start)),
-        head: CachePadded::new(AtomicU32::new(start)),
-        state: CachePadded::new(AtomicU32::new(0)),
-        data_bell: CachePadded::new(Doorbell::new()),
-        space_bell: CachePadded::new(Doorbell::new()),
+        magic: Padded::new([AtomicU32::new(MAGIC), AtomicU32::new(capacity)]),
+        tail: Padded::new(AtomicU32::new(start)),
+        head: Padded::new(AtomicU32::new(start)),
+        state: Padded::new(AtomicU32::new(0)),
+        data_bell: Padded::new(Doorbell::new()),
+        space_bell: Padded::new(Doorbell::new()),
     };
     // SAFETY: the caller promises the region is valid, aligned and unused.
     unsafe { region.cast::<Header>().as_ptr().write(header) };

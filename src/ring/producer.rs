@@ -4,7 +4,7 @@ use super::{
 };
 use crate::primitive::Ordering;
 use crate::wait::{Doorbell, Platform, Wait};
-use crossbeam_utils::CachePadded;
+use crate::primitive::Padded;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ pub struct Producer {
     /// The doorbell the consumer sleeps on.
     bell: NonNull<Doorbell>,
     /// Keeps a doorbell shared with other rings alive.
-    shared_bell: Option<Arc<CachePadded<Doorbell>>>,
+    shared_bell: Option<Arc<Padded<Doorbell>>>,
     /// A fragmented message was given up half-way: an abort frame must go first.
     abort_pending: bool,
     /// Length of a frame reserved by `reserve_detached` and not committed yet.
@@ -67,7 +67,7 @@ impl Producer {
 
     /// Rings `bell` instead of the ring's own doorbell: many producers, one sleeping consumer
     /// (the consumer must sleep on the same doorbell).
-    pub fn use_doorbell(&mut self, bell: Arc<CachePadded<Doorbell>>) {
+    pub fn use_doorbell(&mut self, bell: Arc<Padded<Doorbell>>) {
         self.bell = NonNull::from(&**bell);
         self.shared_bell = Some(bell);
     }

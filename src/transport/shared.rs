@@ -88,6 +88,7 @@ pub fn set_can_block(allowed: bool) {
 
 /// The writing end of a ring, attached in this thread.
 #[wasm_bindgen]
+#[repr(align(128))]
 pub struct RingProducer {
     inner: Producer,
 }
@@ -146,6 +147,7 @@ impl RingProducer {
 
 /// The reading end of a ring, attached in this thread.
 #[wasm_bindgen]
+#[repr(align(128))]
 pub struct RingConsumer {
     inner: Consumer,
     buf: Vec<u8>,
