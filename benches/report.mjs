@@ -98,13 +98,14 @@ function native() {
 /** What a missed target costs, from the measurements that show it (README: Reading the figures). */
 const WHY = {
   "Python echo PyWorker / hand-written, 16 B str (shared)":
-    "Interpreted Python in Pyodide bounds it. Once V8 has compiled both Pyodides' hot code with its optimizing tier " +
-    "(after some 50,000 echoes; the benchmark warms up with 100,000 in runs like the measured ones) a PyWorker echoes " +
-    "250-330 k 16-byte str/s, against 35-55 k/s the hand-written way: the page spends 0.7-0.8 us sending and 1.5 us " +
-    "receiving a message (codec, one await), the worker's Python about 3 us receiving, calling onmessage and sending. " +
-    "10x needs the codec and the dispatch loop out of interpreted Python. Bytes echo further (16 B to 1 KiB: 7-16x " +
-    "across runs). 64 KiB and 1 MiB echoes (1.2-2x) are bound by the page: the worker waits for it more than half of " +
-    "the time, and the page still copies each message it queues for room or receives into a new buffer.",
+    "Interpreted Python in Pyodide bounds it, and the hand-written way moves between 35 and 63 k echoes/s across runs, " +
+    "so the ratio lands either side of 10x (7.9-10.7x in the runs that followed the last changes). Once V8 has compiled " +
+    "both Pyodides' hot code with its optimizing tier (after some 50,000 echoes; the benchmark warms up with 100,000) " +
+    "the worker's Python takes 2.0-2.4 us a message (decoding its batch 32 frames a call, the onmessage call, the reply " +
+    "framed straight into the batch) and the page 0.4-0.7 us to send and 1.1-1.3 us to receive one; a burst leaves in " +
+    "parts of 64 messages, so both work at once (300 to 480-540 k/s, alternated on one page). Further needs the " +
+    "per-message Python out of the interpreter. Bytes: 16 B to 1 KiB 6-15x across runs; 64 KiB and 1 MiB (1.5-2.2x) are " +
+    "bound by the page, which copies each message it receives into a new buffer for the message list.",
   "browser ring / native ring, 16 B (Rust loops)":
     "The same Rust code as the native benchmark, compiled to wasm: every atomic access in wasm is sequentially " +
     "consistent (natively the ring's release stores are plain stores), and the native figure itself moves between " +

@@ -218,14 +218,16 @@ _unpack_f64 = _f64.unpack_from
 _unpack_frame_str_head = struct.Struct("<IBI").unpack_from  # a frame's length, then a str's head
 
 
-def decode_frames(data: bytes) -> list[Any]:
-    """The values of a batch of frames (``[n:u32][payload of n bytes]...``), decoded with one
-    call. A payload that is not valid leaves a CodecError in its place (no value is one), so the
+def decode_frames(data: bytes, at: int = 0, limit: int = -1) -> tuple[list[Any], int]:
+    """The values of the frames of a batch (``[n:u32][payload of n bytes]...``) from offset
+    ``at``, at most ``limit`` of them (-1: all), decoded with one call, and the offset after
+    them. A payload that is not valid leaves a CodecError in its place (no value is one), so the
     values around it are kept; a batch cut inside a frame ends with one."""
     out: list[Any] = []
     append = out.append
-    at, end = 0, len(data)
-    while at < end:
+    end = len(data)
+    while at < end and limit != 0:
+        limit -= 1
         # A str is decoded here, without a call: a call costs Pyodide about 0.5 us, a sixth of a
         # PyWorker's echo. Anything else goes to decode_at.
         start = at + 4
@@ -237,7 +239,7 @@ def decode_frames(data: bytes) -> list[Any]:
         at = start + n
         if at > end:
             append(CodecError(f"a batch of {end} bytes ends inside a frame of {n} bytes"))
-            break
+            return out, end
         if t == _STR and m == n - 5:
             try:
                 append(str(data[start + 5:at], "utf-8"))
@@ -248,7 +250,7 @@ def decode_frames(data: bytes) -> list[Any]:
             append(decode_at(data, start, at))
         except CodecError as e:
             append(e)
-    return out
+    return out, at
 
 
 def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:

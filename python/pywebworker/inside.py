@@ -129,13 +129,18 @@ def _dispatch_batch(batch: Any, repl: bool) -> None:
     _batching = True
     _batch_started = time.perf_counter()
     try:
-        for value in decode_frames(data):
-            try:
-                if type(value) is CodecError:
-                    raise value
-                handler(value)
-            except BaseException as e:  # KeyboardInterrupt from interrupt() too: the next message goes on
-                _report(e)
+        at, end = 0, len(data)
+        while at < end:
+            # 32 at a time: the replies to the first messages can leave (every 0.2 ms) before the
+            # rest of a long batch is decoded.
+            values, at = decode_frames(data, at, 32)
+            for value in values:
+                try:
+                    if type(value) is CodecError:
+                        raise value
+                    handler(value)
+                except BaseException as e:  # KeyboardInterrupt from interrupt() too: the next message goes on
+                    _report(e)
     finally:
         _batching = False
         _flush()

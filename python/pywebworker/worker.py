@@ -132,8 +132,8 @@ PYWORKER_CAPACITY = 1 << 21
 RECV_SPIN = 0.0005
 
 _len_prefix = struct.Struct("<I").pack
-# A burst of send_message calls leaves in parts of this many frames (two list entries each), or
-# at once after a message of this many bytes.
+# On the shared transport a burst of send_message calls leaves in parts of this many frames (two
+# list entries each), or at once after a message of this many bytes.
 _BURST_PART = 128
 _BURST_PART_BYTES = 1 << 16
 _str_frame_head = struct.Struct("<IBI").pack  # a frame's length, then a str's head
@@ -224,6 +224,11 @@ class JsWorker:
         self._arrival_proxy: Any = None
         # Shared transport: replies can be polled for without returning to the event loop.
         self._spin = str(self._js.transport) == "shared" and RECV_SPIN > 0
+        # Shared transport: a long burst leaves in parts (see send_message). With postMessage each
+        # part costs the worker a message event into Python, so a burst leaves whole.
+        shared = str(self._js.transport) == "shared"
+        self._burst_part = _BURST_PART if shared else 1 << 62
+        self._burst_part_bytes = _BURST_PART_BYTES if shared else 1 << 62
         self._tick_pending = False
 
     @property
@@ -272,10 +277,10 @@ class JsWorker:
                 b = encode(value)
                 self._out.append(_len_prefix(len(b)))
             self._out.append(b)
-            # A long burst leaves in parts, so the worker starts on the first messages while the
-            # page still sends the rest (an echo of 16-byte str in bursts of 500: about 300 to
-            # 500 k/s, the two alternated on one page).
-            if len(self._out) >= _BURST_PART or len(b) >= _BURST_PART_BYTES:
+            # On the shared transport a long burst leaves in parts, so the worker starts on the
+            # first messages while the page still sends the rest (an echo of 16-byte str in bursts
+            # of 500: about 300 to 500 k/s, the two alternated on one page).
+            if len(self._out) >= self._burst_part or len(b) >= self._burst_part_bytes:
                 self._send_out()
             return
         payload = encode(value)
@@ -446,7 +451,7 @@ class JsWorker:
         self._consumed = 0
         if batch is None:
             return False
-        self._inbox.extend(decode_frames(batch.to_bytes()))
+        self._inbox.extend(decode_frames(batch.to_bytes())[0])
         return True
 
     def __aiter__(self) -> JsWorker:

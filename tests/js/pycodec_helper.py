@@ -104,18 +104,26 @@ def main(mode):
     elif mode == "frames":
         frame = lambda payload: struct.pack("<I", len(payload)) + payload  # noqa: E731
         values = ROUND_TRIP + ["x", "", None, True]  # short frames (1-5 bytes) at the end too
-        got = decode_frames(b"".join(frame(encode(v)) for v in values))
+        batch = b"".join(frame(encode(v)) for v in values)
+        got, end = decode_frames(batch)
+        assert end == len(batch) and len(got) == len(values) and all(same(a, b) for a, b in zip(got, values)), got
+        # A few at a time, from where the last call ended.
+        got, at = [], 0
+        while at < len(batch):
+            part, at = decode_frames(batch, at, 3)
+            assert 0 < len(part) <= 3, part
+            got += part
         assert len(got) == len(values) and all(same(a, b) for a, b in zip(got, values)), got
         # A payload that is not valid leaves a CodecError in its place and the others are kept: bad
         # UTF-8 in a str, a str whose length disagrees with its frame's, an unknown type.
         for bad in (b"\x07\x02\x00\x00\x00\xff\xfe", b"\x07\x03\x00\x00\x00ab", b"\x07\x01\x00\x00\x00ab",
                     b"\x63", b""):
-            got = decode_frames(frame(encode("before")) + frame(bad) + frame(encode("after")))
+            got = decode_frames(frame(encode("before")) + frame(bad) + frame(encode("after")))[0]
             assert got[0] == "before" and type(got[1]) is CodecError and got[2] == "after", (bad, got)
         # A batch cut anywhere inside its last frame ends with a CodecError after the whole ones.
         last = frame(encode("the last message"))
         for n in range(1, len(last)):
-            got = decode_frames(frame(encode(1)) + last[:n])
+            got = decode_frames(frame(encode(1)) + last[:n])[0]
             assert got[0] == 1 and len(got) == 2 and type(got[1]) is CodecError, (n, got)
         print("ok")
     elif mode == "replies":
