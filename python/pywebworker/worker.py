@@ -222,11 +222,11 @@ class JsWorker:
         self._killed = False
         self._arrivals: list[Any] = []  # futures of the recv() calls waiting
         self._arrival_proxy: Any = None
+        shared = str(self._js.transport) == "shared"
         # Shared transport: replies can be polled for without returning to the event loop.
-        self._spin = str(self._js.transport) == "shared" and RECV_SPIN > 0
+        self._spin = shared and RECV_SPIN > 0
         # Shared transport: a long burst leaves in parts (see send_message). With postMessage each
         # part costs the worker a message event into Python, so a burst leaves whole.
-        shared = str(self._js.transport) == "shared"
         self._burst_part = _BURST_PART if shared else 1 << 62
         self._burst_part_bytes = _BURST_PART_BYTES if shared else 1 << 62
         self._tick_pending = False
