@@ -99,7 +99,7 @@ function native() {
 const WHY = {
   "Python echo PyWorker / hand-written, 16 B str (shared)":
     "Interpreted Python in Pyodide bounds it, and the hand-written way moves between 35 and 63 k echoes/s across runs, " +
-    "so the ratio lands either side of 10x (7.9-10.7x in the runs that followed the last changes). Once V8 has compiled " +
+    "so the ratio lands either side of 10x (7.6-10.7x in the five runs that followed the last changes). Once V8 has compiled " +
     "both Pyodides' hot code with its optimizing tier (after some 50,000 echoes; the benchmark warms up with 100,000) " +
     "the worker's Python takes 2.0-2.4 us a message (decoding its batch 32 frames a call, the onmessage call, the reply " +
     "framed straight into the batch) and the page 0.4-0.7 us to send and 1.1-1.3 us to receive one; a burst leaves in " +
@@ -108,17 +108,20 @@ const WHY = {
     "bound by the page, which copies each message it receives into a new buffer for the message list.",
   "browser ring / native ring, 16 B (Rust loops)":
     "The same Rust code as the native benchmark, compiled to wasm: every atomic access in wasm is sequentially " +
-    "consistent (natively the ring's release stores are plain stores), and the native figure itself moves between " +
-    "31 and 50 M msg/s across runs.",
+    "consistent (natively the ring's release stores are plain stores). Both figures move a lot across runs on this " +
+    "machine: the Rust loops in the browser 25-46 M msg/s, the native ring 31-55 M msg/s, so the ratio has come out " +
+    "between 48% and 88%.",
   "browser ring / native ring, 16 B (from JavaScript)":
     "The ring itself runs in the browser at the figure of the row above (the native benchmark's own loops, compiled to " +
-    "wasm and run in two workers). The rest is the JavaScript side of each message: the producer calls into wasm twice (reserve, commit) and copies with " +
-    "TypedArray.set, the consumer calls three times (peek, peekLen, release); natively all of it is inlined. Measured: " +
-    "reading memory.buffer per message cost a third of the throughput (11.3 to 17.1 M msg/s once the view was kept); " +
-    "one call per message on each side (commit+reserve, release+peek) was built and measured with no gain. The first " +
-    "runs on a fresh page are half as fast (about 8 against 17 M msg/s) until the wasm code the workers share is tiered " +
-    "up to optimized code, so each figure follows warm-up runs; the native figure itself moves between 31 and 50 M msg/s " +
-    "across runs.",
+    "wasm and run in two workers). The rest is the JavaScript side of each message: the producer calls into wasm twice " +
+    "(reserve, commit) and copies with TypedArray.set, the consumer calls three times (peek, peekLen, release); " +
+    "natively all of it is inlined. Measured: reading memory.buffer per message cost a third of the throughput (11.3 " +
+    "to 17.1 M msg/s once the view was kept); one call per message on each side (commit+reserve, release+peek) was " +
+    "built and measured with no gain. Runs at half speed (about 7 against 17 M msg/s, in half of the runs) were false " +
+    "sharing: the RingProducer and RingConsumer that the two workers allocate in the shared memory could sit on " +
+    "neighbouring cache lines; they are 128-byte aligned now (no slow 16 B run in 36 since; the 256 B runs " +
+    "of one report still spread from 4.0 to 11.6 M msg/s, not explained yet). The native figure moves between 31 " +
+    "and 55 M msg/s across runs.",
 };
 
 /** The issue's targets, each from figures of this run. */
