@@ -13,7 +13,7 @@ for Pyodide to start (about 2 s a worker).
     await pool.shutdown()
 
 A worker that dies (killed, out of memory, a fatal error) is replaced, and its task fails at once
-with ``WorkerCrashedError``. ``task.cancel()`` raises ``KeyboardInterrupt`` in the task's Python
+with ``WorkerCrashedError``; one that ends while idle (``close()``) is replaced within 0.25 s. ``task.cancel()`` raises ``KeyboardInterrupt`` in the task's Python
 on a cross-origin isolated page (Pyodide's interrupt buffer) and the worker stays; elsewhere the
 worker is killed and replaced.
 """
@@ -49,6 +49,11 @@ class WorkerCrashedError(WorkerError):
 class PoolClosedError(WorkerError):
     """The pool is shut down."""
 
+
+# The states of a worker that will not run again.
+_ENDED = ("killed", "exited", "failed")
+# An idle slot checks this often (seconds) that its worker is still alive.
+_IDLE_CHECK = 0.25
 
 # What every pool worker runs: tasks arrive as (id, kind, what, args) and the answer is
 # (id, status, value); a function is defined once from its source, then called.
@@ -268,7 +273,18 @@ class WorkerPool:
         while not self._closed:
             if slot.leased or not self._queue:
                 self._wakeup.clear()
-                await self._wakeup.wait()
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), _IDLE_CHECK)
+                except asyncio.TimeoutError:
+                    pass
+                # A worker that ended while idle (it called close(), or was killed) is replaced
+                # now, not when the next task finds it gone.
+                worker = slot.worker
+                if not self._closed and not slot.leased and worker is not None and worker.state in _ENDED:
+                    try:
+                        await self._replace(slot)
+                    except Exception:
+                        pass  # a replacement that failed to start: the next task tries again
                 continue
             task = self._queue.popleft()
             try:
@@ -323,7 +339,7 @@ class WorkerPool:
 
     async def _replace(self, slot: _Slot) -> None:
         old = slot.worker
-        if old is not None and old.state not in ("killed", "exited", "failed"):
+        if old is not None and old.state not in _ENDED:
             old.kill()
         self.replaced += 1
         slot.ready = False

@@ -57,6 +57,11 @@ except WorkerCrashedError as e:
     print("crash:", type(e).__name__)
 print("replaced:", pool.replaced, "then:", await pool.submit("6 * 7"))
 print("exits:", await pool.submit("import js\\njs.close()"))  # the worker ends after its task
+for _ in range(100):  # replaced while idle, without a task to find it gone
+    if pool.replaced == 2:
+        break
+    await asyncio.sleep(0.05)
+print("replaced while idle:", pool.replaced)
 print("after:", [await pool.submit(f"{i} * 10") for i in range(4)])
 spin = pool.submit("import time\\nwhile True: time.sleep(0.001)")
 await asyncio.sleep(0.5)
@@ -69,7 +74,7 @@ print("replaced after cancel:", pool.replaced, "then:", await pool.submit("'stil
 await pool.shutdown()
 `);
     assert.deepEqual(lines, [
-      "crash: WorkerCrashedError", "replaced: 1 then: 42", "exits: None", "after: [0, 10, 20, 30]", "cancelled",
+      "crash: WorkerCrashedError", "replaced: 1 then: 42", "exits: None", "replaced while idle: 2", "after: [0, 10, 20, 30]", "cancelled",
       `replaced after cancel: ${isolated ? 2 : 3} then: still working`,
     ]);
   });
