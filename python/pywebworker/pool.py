@@ -148,6 +148,9 @@ class _Slot:
         self.task: Task | None = None
         self.leased = False
         self.loop: asyncio.Future[Any] | None = None
+        # The last start failed: the next task tries again, an idle check does not (a start that
+        # keeps failing would otherwise be retried four times a second).
+        self.start_failed = False
 
 
 class Lease:
@@ -229,7 +232,12 @@ class WorkerPool:
         worker = PyWorker(_RUNNER, **self._options)
         slot.worker = worker
         slot.ready = False
-        await worker.ready()
+        try:
+            await worker.ready()
+        except BaseException:
+            slot.start_failed = True
+            raise
+        slot.start_failed = False
         slot.ready = True
 
     def _progress(self) -> None:
@@ -280,7 +288,8 @@ class WorkerPool:
                 # A worker that ended while idle (it called close(), or was killed) is replaced
                 # now, not when the next task finds it gone.
                 worker = slot.worker
-                if not self._closed and not slot.leased and worker is not None and worker.state in _ENDED:
+                if (not self._closed and not slot.leased and not slot.start_failed and worker is not None
+                        and worker.state in _ENDED):
                     try:
                         await self._replace(slot)
                     except Exception:
