@@ -101,24 +101,15 @@ def _encode(value: Any, out: list[bytes], depth: int) -> None:
             kb = k.encode("utf-8")
             out.append(_u32.pack(len(kb)))
             out.append(kb)
-            # str, float and small int items here, without a call (as in the list loop below):
-            # a call costs about as much as encoding the item.
-            ti = type(item)
-            if ti is str:
-                b = item.encode("utf-8")
-                out.append(_head(_STR, len(b)))
-                out.append(b)
-            elif ti is float:
-                out.append(_float(_FLOAT, item))
-            elif ti is int and _I32_MIN <= item <= _I32_MAX:
-                out.append(_int(_INT, item))
-            else:
-                _encode(item, out, depth + 1)
+            _encode(item, out, depth + 1)
     elif t is list or t is tuple:
         if depth >= _MAX_DEPTH:
             raise _Unsendable
         out.append(_head(_LIST if t is list else _TUPLE, len(value)))
         for item in value:
+            # str, float and small int items here, without a call: a call costs Pyodide about as
+            # much as encoding the item (a list of 1,000 floats: 235 to 172 us). In a dict's loop
+            # the same measured no gain.
             ti = type(item)
             if ti is str:
                 b = item.encode("utf-8")
@@ -276,19 +267,7 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
         for _ in range(count):
             end = at + 4 + _unpack_u32(data, at)[0]
             key = str(data[at + 4:end], "utf-8")
-            # str, int and float values here, without a call (as in the list loop below).
-            vt = data[end]
-            if vt == _STR:
-                at = end + 5 + _unpack_u32(data, end + 1)[0]
-                out[key] = str(data[end + 5:at], "utf-8")
-            elif vt == _INT:
-                out[key] = _unpack_i32(data, end + 1)[0]
-                at = end + 5
-            elif vt == _FLOAT:
-                out[key] = _unpack_f64(data, end + 1)[0]
-                at = end + 9
-            else:
-                out[key], at = _decode(data, end, depth + 1)
+            out[key], at = _decode(data, end, depth + 1)
         return out, at
     if t == _LIST or t == _TUPLE:
         if depth >= _MAX_DEPTH:
@@ -300,6 +279,8 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
         items = []
         append = items.append
         for _ in range(count):
+            # As in _encode's list loop: the common items without a call (decoding 1,000 floats:
+            # 344 to 285 us).
             vt = data[at]
             if vt == _STR:
                 end = at + 5 + _unpack_u32(data, at + 1)[0]
