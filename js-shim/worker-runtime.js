@@ -265,17 +265,25 @@ class SharedTransport {
 
 // ---- postMessage transport: the same frames, batched ------------------------------------------
 
+/** A message waits at most this long for others to go with it in one postMessage (see sendBytes). */
+const POST_AFTER_MS = 0.2;
+
 class PostTransport {
   constructor() {
     this.out = new BatchWriter();
     this.handled = 0;
     this.reported = 0;
     this.scheduled = false;
+    this.postedAt = 0;
   }
 
-  sendBytes(tag, bytes) {
+  /** Queues a frame for one postMessage with the rest of this task's, posted when the task ends;
+   * at once when the batch is full or the last post is 0.2 ms old (code that sends and then
+   * computes for long does not hold its messages back); `hold`: a frame of a batch whose last
+   * frame decides. */
+  sendBytes(tag, bytes, hold = false) {
     this.out.append(tag, bytes);
-    if (this.out.full) this.flush();
+    if (this.out.full || (!hold && clock.now() - this.postedAt >= POST_AFTER_MS)) this.flush();
     else this.schedule();
   }
 
@@ -291,6 +299,7 @@ class PostTransport {
     const [frames, transfer] = this.out.take(this.handled);
     this.reported = this.handled;
     nativePost(frames, transfer);
+    this.postedAt = clock.now();
   }
 
   onBatch(frames) {
@@ -344,14 +353,16 @@ function handleBatch(batch) {
   }
 }
 
-/** Sends what Python wrote with one call: `[len:u32 LE][tag:u32 LE][bytes]...`. */
-function sendBatch(batch) {
+/** Sends what Python wrote with one call: `[len:u32 LE][tag:u32 LE][bytes]...`; `now`: posted at
+ * once on the postMessage transport (else with what the end of the task sends). */
+function sendBatch(batch, now) {
   const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   for (let at = 0; at + 8 <= batch.length;) {
     const n = dv.getUint32(at, true);
-    transport.sendBytes(dv.getUint32(at + 4, true), batch.subarray(at + 8, at + 8 + n));
+    transport.sendBytes(dv.getUint32(at + 4, true), batch.subarray(at + 8, at + 8 + n), true);
     at += 8 + n;
   }
+  if (now) transport.flush?.();
 }
 
 // ---- Start-up ---------------------------------------------------------------------------------
@@ -368,7 +379,7 @@ async function loadPython({ source, url, name, python }) {
     forward_stdout: python.forward?.stdout === true,
     forward_stderr: python.forward?.stderr === true,
     send: (tag, bytes) => withBytes(bytes, (u8) => transport.sendBytes(tag, u8)),
-    send_batch: (batch) => withBytes(batch, sendBatch),
+    send_batch: (batch, now) => withBytes(batch, (u8) => sendBatch(u8, now)),
     recv: (timeoutMs) => self.recv(timeoutMs ?? undefined),
   });
   // The worker-side modules of the package, handed over by the page from its wheel.

@@ -51,7 +51,8 @@ async def round_trips(w, payload, rounds):
     return times[len(times) // 2], times[int(len(times) * 0.99)]
 
 
-async def measure(make):
+async def start(make):
+    """A started, checked and warmed-up echo worker, and its start time in ms."""
     w = make()
     t0 = time.perf_counter()
     await w.ready()
@@ -67,19 +68,28 @@ async def measure(make):
     # runs after one long one were slow for a while (pauses on both threads of this 2-core machine).
     for _ in range(max(1, WARMUP // COUNT)):
         await throughput(w, PAYLOADS["16 B str"], COUNT)
-    out = {"start_ms": start_ms, "throughput": {}, "rt": {}}
-    for name, payload in PAYLOADS.items():
-        out["throughput"][name] = [await throughput(w, payload, count_for(payload)) for _ in range(REPEATS)]
-    out["rt"]["16 B str"] = [await round_trips(w, PAYLOADS["16 B str"], ROUNDS) for _ in range(REPEATS)]
-    w.kill()
-    return out
+    return w, {"start_ms": start_ms, "throughput": {}, "rt": {}}
 
 
 async def main():
-    ours = await measure(Ours)
-    ours["transport"] = "shared" if js.crossOriginIsolated else "post"
-    return json.dumps({"pywebworker": ours, "handwritten": await measure(Handwritten),
-                       "crossOriginIsolated": bool(js.crossOriginIsolated), "userAgent": str(js.navigator.userAgent),
+    # Both workers run side by side and take turns, run for run: this machine's speed changes by
+    # up to a half from one minute to the next, and each ratio compares runs made moments apart.
+    impls = {"pywebworker": Ours, "handwritten": Handwritten}
+    workers, out = {}, {}
+    for name, make in impls.items():
+        workers[name], out[name] = await start(make)
+    for payload_name, payload in PAYLOADS.items():
+        for _ in range(REPEATS):
+            for name, w in workers.items():
+                runs = out[name]["throughput"].setdefault(payload_name, [])
+                runs.append(await throughput(w, payload, count_for(payload)))
+    for _ in range(REPEATS):
+        for name, w in workers.items():
+            out[name]["rt"].setdefault("16 B str", []).append(await round_trips(w, PAYLOADS["16 B str"], ROUNDS))
+    for w in workers.values():
+        w.kill()
+    out["pywebworker"]["transport"] = "shared" if js.crossOriginIsolated else "post"
+    return json.dumps({**out, "crossOriginIsolated": bool(js.crossOriginIsolated), "userAgent": str(js.navigator.userAgent),
                        "count": COUNT, "window": WINDOW, "rounds": ROUNDS, "repeats": REPEATS,
                        "warmup": WARMUP})
 

@@ -52,7 +52,7 @@ def encode(value: Any) -> bytes:
     """The bytes of ``value``; TypeError naming the type and where it is for what cannot be sent."""
     t = type(value)
     if t is str:  # the common cases, without the general machinery
-        b = value.encode("utf-8")
+        b = value.encode()
         return _head(_STR, len(b)) + b
     if t is bytes:
         return _bytes_head(_BYTES, _KIND_BYTES, len(value)) + value
@@ -72,7 +72,7 @@ class _Unsendable(Exception):
 def _encode(value: Any, out: list[bytes], depth: int) -> None:
     t = type(value)
     if t is str:
-        b = value.encode("utf-8")
+        b = value.encode()
         out.append(_head(_STR, len(b)))
         out.append(b)
     elif t is int:
@@ -98,7 +98,7 @@ def _encode(value: Any, out: list[bytes], depth: int) -> None:
                 if not isinstance(k, str):
                     raise _Unsendable
                 k = str(k)
-            kb = k.encode("utf-8")
+            kb = k.encode()
             out.append(_u32.pack(len(kb)))
             out.append(kb)
             _encode(item, out, depth + 1)
@@ -112,7 +112,7 @@ def _encode(value: Any, out: list[bytes], depth: int) -> None:
             # the same measured no gain.
             ti = type(item)
             if ti is str:
-                b = item.encode("utf-8")
+                b = item.encode()
                 out.append(_head(_STR, len(b)))
                 out.append(b)
             elif ti is float:
@@ -190,7 +190,7 @@ def decode_at(data: bytes, start: int, end: int) -> Any:
         # The common cases first, with one call: a str, and bytes (Python's, or a Uint8Array).
         t = data[start] if n > 0 else -1
         if t == _STR and n >= 5 and _unpack_u32(data, start + 1)[0] == n - 5:
-            return str(data[start + 5:end], "utf-8")
+            return data[start + 5:end].decode()
         if t == _BYTES and n >= 6 and data[start + 1] in _PLAIN_BYTES and _unpack_u32(data, start + 2)[0] == n - 6:
             return data[start + 6:end]
         value, at = _decode(data, start, 0)
@@ -233,7 +233,7 @@ def decode_frames(data: bytes, at: int = 0, limit: int = -1) -> tuple[list[Any],
             return out, end
         if t == _STR and m == n - 5:
             try:
-                append(str(data[start + 5:at], "utf-8"))
+                append(data[start + 5:at].decode())
                 continue
             except UnicodeDecodeError:
                 pass  # decode_at says so
@@ -251,7 +251,7 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
     at += 1
     if t == _STR:
         end = at + 4 + _unpack_u32(data, at)[0]
-        return str(data[at + 4:end], "utf-8"), end
+        return data[at + 4:end].decode(), end
     if t == _INT:
         return _unpack_i32(data, at)[0], at + 4
     if t == _FLOAT:
@@ -266,7 +266,7 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
         out = {}
         for _ in range(count):
             end = at + 4 + _unpack_u32(data, at)[0]
-            key = str(data[at + 4:end], "utf-8")
+            key = data[at + 4:end].decode()
             out[key], at = _decode(data, end, depth + 1)
         return out, at
     if t == _LIST or t == _TUPLE:
@@ -284,7 +284,7 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
             vt = data[at]
             if vt == _STR:
                 end = at + 5 + _unpack_u32(data, at + 1)[0]
-                append(str(data[at + 5:end], "utf-8"))
+                append(data[at + 5:end].decode())
                 at = end
             elif vt == _INT:
                 append(_unpack_i32(data, at + 1)[0])

@@ -12,6 +12,6 @@ from pyodide.ffi import to_js  # type: ignore[import-not-found]
 IN_PLACE_BYTES = 4096
 
 
-def js_bytes(data: bytes) -> Any:
+def js_bytes(data: bytes | bytearray) -> Any:
     """``data`` for a JavaScript call that takes encoded messages (``withBytes`` in the shim)."""
     return to_js(data) if len(data) < IN_PLACE_BYTES else data

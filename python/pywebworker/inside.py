@@ -4,12 +4,15 @@
 - ``recv(timeout=None)``: the next message, blocking this worker without returning to the event
   loop (shared transport; with postMessage, define ``onmessage`` instead).
 - ``messages()``: iterates over ``recv()``.
+- ``flush()``: sends at once what this worker has sent so far (see below).
 - A script that defines ``def onmessage(value): ...`` gets every message as it arrives.
 
 Messages reach Python in batches (every message waiting, with one call from JavaScript), and what
-the handlers send while a batch runs leaves together when the batch ends, or after 0.2 ms (checked
-every 32 messages), or every 256 KiB; printed lines forwarded to the page travel in the same
-stream, in order.
+the handlers send while a batch runs leaves together: when the batch ends, when 256 KiB are
+waiting, or (at a send, or after 32 messages handled) once 0.2 ms have passed since the batch
+began or its last frames left.
+A handler that sends and then computes for long can call ``flush()`` to let the page have it
+first. Printed lines forwarded to the page travel in the same stream, in order.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import _pywebworker_channel as _channel  # type: ignore[import-not-found]  # reg
 from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_frames, encode
 from ._ffi import js_bytes
 
-__all__ = ["send", "recv", "messages", "transport"]
+__all__ = ["send", "recv", "messages", "flush", "transport"]
 
 transport: str = str(_channel.transport)
 
@@ -40,32 +43,44 @@ _frame_head = struct.Struct("<II").pack
 # A whole frame's head for the common values: length, tag, then the value's own head.
 _str_frame_head = struct.Struct("<IIBI").pack
 _bytes_frame_head = struct.Struct("<IIBBI").pack
-_out: list[bytes] = []
-_out_bytes = 0
+# What the handlers send while a batch runs, frame after frame (the batch format of
+# js-shim/protocol.js), until _flush sends it with one call.
+_out = bytearray()
+_put = _out.extend
 _batching = False
 _batch_started = 0.0
+_last_check = 0.0
+# Sends between two reads of the clock (a read costs about 0.4 us in Pyodide): 1 after a read
+# that found the sends slow, doubling up to 32 while they come fast.
+_check_every = 1
+_until_check = 1
 
 
 def send(obj: Any) -> None:
     """Sends ``obj`` to the page (TypeError, before sending, for a value that cannot be sent)."""
-    global _out_bytes
-    t = type(obj)
-    if _batching and (t is str or t is bytes):
-        # A reply in a batch, the common case: a str or bytes goes straight into the batch's
-        # frames, with one head for the frame and the value (what encode and _emit do, without
-        # their calls; they were a third of an echo's time).
-        if t is str:
-            b = obj.encode("utf-8")
-            _out.append(_str_frame_head(len(b) + 5, _DATA, _STR, len(b)))
-        else:
-            b = obj
-            _out.append(_bytes_frame_head(len(b) + 6, _DATA, _BYTES, _KIND_BYTES, len(b)))
-        _out.append(b)
-        _out_bytes += 14 + len(b)
-        if _out_bytes >= _FLUSH_BYTES or (len(_out) & 63 == 0 and time.perf_counter() - _batch_started >= _FLUSH_SECONDS):
-            _flush()
+    global _until_check
+    if not _batching:
+        _channel.send(_DATA, js_bytes(encode(obj)))
         return
-    _emit(_DATA, encode(obj))
+    # A reply in a batch. A str or bytes goes straight into the batch's frames with one head for
+    # the frame and the value (what encode would do, without its call: a call costs Pyodide
+    # about a sixth of an echo).
+    t = type(obj)
+    if t is str:
+        b = obj.encode()
+        n = len(b)
+        _put(_str_frame_head(n + 5, _DATA, _STR, n))
+    elif t is bytes:
+        b = obj
+        n = len(b)
+        _put(_bytes_frame_head(n + 6, _DATA, _BYTES, _KIND_BYTES, n))
+    else:
+        b = encode(obj)
+        _put(_frame_head(len(b), _DATA))
+    _put(b)
+    _until_check -= 1
+    if _until_check <= 0 or len(_out) >= _FLUSH_BYTES:
+        _check()
 
 
 def recv(timeout: float | None = None) -> Any:
@@ -80,29 +95,46 @@ def messages() -> Iterator[Any]:
         yield recv()
 
 
+def flush() -> None:
+    """Sends at once what this worker has sent so far (in a handler, replies otherwise wait for
+    the batch of messages being handled to end, 256 KiB, or 0.2 ms)."""
+    _flush()
+
+
 def _emit(tag: int, payload: bytes) -> None:
     """Sends one frame: at once, or with the rest of the batch being handled."""
-    global _out_bytes
+    global _until_check
     if not _batching:
         _channel.send(tag, js_bytes(payload))
         return
-    _out.append(_frame_head(len(payload), tag))
-    _out.append(payload)
-    _out_bytes += 8 + len(payload)
-    # The clock is read every 32 frames (a read costs about 1 us in Pyodide).
-    if _out_bytes >= _FLUSH_BYTES or (len(_out) & 63 == 0 and time.perf_counter() - _batch_started >= _FLUSH_SECONDS):
-        _flush()
+    _put(_frame_head(len(payload), tag))
+    _put(payload)
+    _until_check -= 1
+    if _until_check <= 0 or len(_out) >= _FLUSH_BYTES:
+        _check()
 
 
-def _flush() -> None:
-    """Sends what the handlers wrote, with one call."""
-    global _out_bytes, _batch_started
+def _check() -> None:
+    """Sends the batch's frames if they reach 256 KiB or have waited 0.2 ms, and sets when to
+    look at the clock next."""
+    global _check_every, _until_check, _last_check
+    now = time.perf_counter()
+    if len(_out) >= _FLUSH_BYTES or now - _batch_started >= _FLUSH_SECONDS:
+        _flush(now)
+    # Sends slower than the clock's limit are each checked; fast ones every 32.
+    _check_every = 1 if now - _last_check >= _FLUSH_SECONDS else min(_check_every * 2, 32)
+    _until_check = _check_every
+    _last_check = now
+
+
+def _flush(now: float | None = None, urgent: bool = True) -> None:
+    """Sends what the handlers wrote, with one call (``urgent``: on the postMessage transport too
+    before this task ends; the end of a batch leaves that to the runtime, with its acknowledgement)."""
+    global _batch_started
     if _out:
-        data = b"".join(_out)
+        _channel.send_batch(js_bytes(_out), urgent)
         _out.clear()
-        _out_bytes = 0
-        _channel.send_batch(js_bytes(data))
-    _batch_started = time.perf_counter()
+    _batch_started = time.perf_counter() if now is None else now
 
 
 def _report(e: BaseException) -> None:
@@ -134,6 +166,8 @@ def _dispatch_batch(batch: Any, repl: bool) -> None:
             # 32 at a time: the replies to the first messages can leave (every 0.2 ms) before the
             # rest of a long batch is decoded.
             values, at = decode_frames(data, at, 32)
+            if _out and time.perf_counter() - _batch_started >= _FLUSH_SECONDS:
+                _flush()
             for value in values:
                 try:
                     if type(value) is CodecError:
@@ -143,7 +177,7 @@ def _dispatch_batch(batch: Any, repl: bool) -> None:
                     _report(e)
     finally:
         _batching = False
-        _flush()
+        _flush(urgent=False)
 
 
 class _Lines(io.TextIOBase):

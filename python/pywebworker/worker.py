@@ -268,7 +268,7 @@ class JsWorker:
             # the frame and the value (what encode and _len_prefix do, without their calls).
             t = type(value)
             if t is str:
-                b = value.encode("utf-8")
+                b = value.encode()
                 self._out.append(_str_frame_head(len(b) + 5, _STR, len(b)))
             elif t is bytes:
                 b = value

@@ -383,6 +383,26 @@ for (const isolated of [true, false]) {
       assert.deepEqual(r, ["first a", "RangeError: then a", "first b", "RangeError: then b"]);
     });
 
+    test("a handler that sends and then computes for long: each message arrives as it is sent", async () => {
+      // Frames sent in one task leave together (one postMessage on the post transport), but not
+      // later than 0.2 ms after the last ones: "b" does not wait for the handler to end.
+      const r = await run(async () => {
+        const worker = new pw.JsWorker(`
+          const busy = (ms) => { const end = performance.now() + ms; while (performance.now() < end); };
+          self.onmessage = () => { self.postMessage("a"); busy(400); self.postMessage("b"); busy(400); self.postMessage("c"); };`);
+        await worker.start();
+        worker.send("go");
+        const at = {};
+        for (let i = 0; i < 3; i++) {
+          const v = await worker.recv(5000);
+          at[v] = performance.now();
+        }
+        worker.kill();
+        return [Object.keys(at), at.b - at.a > 250, at.c - at.b > 250];
+      });
+      assert.deepEqual(r, [["a", "b", "c"], true, true]);
+    });
+
     test("a script URL that answers 404 fails with the status; a good URL works", async () => {
       const r = await run(async () => {
         const missing = pw.JsWorker.fromURL("/tests/browser/tasks/no-such-script.js");

@@ -297,6 +297,45 @@ w.kill()
     assert.deepEqual(lines, ["True True", "a", "['b', 'c'] ['b', 'c'] c"]);
   });
 
+  test(`${mode}: replies wait for the batch to end unless 0.2 ms have passed or flush() sends them`, async () => {
+    // The handler sends, computes for 0.4 s, sends again...: what the page sees as each arrives.
+    const lines = await runPython(isolated, `
+import time
+from pywebworker.worker import PyWorker
+w = PyWorker("""
+import time
+from pywebworker.inside import send, flush
+def busy(s):
+    end = time.perf_counter() + s
+    while time.perf_counter() < end:
+        pass
+def onmessage(v):
+    if v == "flush":
+        send("a")
+        flush()
+        busy(0.4)
+    else:
+        send("a")
+        busy(0.4)
+    send("b")
+    busy(0.4)
+    send("c")
+""")
+await w.ready()
+for how in ("flush", "no flush"):
+    w.send_message(how)
+    at = {}
+    for _ in range(3):
+        v = await w.recv(timeout=10)
+        at[v] = time.perf_counter()
+    print(how, list(at), at["c"] - at["a"] > 0.6, at["c"] - at["b"] > 0.25, at["b"] - at["a"] > 0.25)
+w.kill()
+`);
+    // With flush(), "a" leaves at once; "b", sent 0.4 s after it, leaves at once too (0.2 ms have
+    // passed); "c" leaves when the handler returns. Without flush(), "a" waits for "b".
+    assert.deepEqual(lines, ["flush ['a', 'b', 'c'] True True True", "no flush ['a', 'b', 'c'] False True False"]);
+  });
+
   test(`${mode}: a PyWorker's printed lines go to a Python callback, in order with its messages`, async () => {
     const lines = await runPython(isolated, `
 from pywebworker.worker import PyWorker

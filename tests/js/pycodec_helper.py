@@ -133,7 +133,7 @@ def main(mode):
         sent = []
         sys.modules["_pywebworker_channel"] = types.SimpleNamespace(
             transport="shared", forward_stdout=False, forward_stderr=False,
-            send=lambda tag, data: sent.append(bytes(data)), send_batch=lambda data: sent.append(bytes(data)))
+            send=lambda tag, data: sent.append(bytes(data)), send_batch=lambda data, urgent: sent.append(bytes(data)))
         sys.modules["pywebworker._ffi"] = types.SimpleNamespace(js_bytes=bytes)
         from pywebworker import inside
         replies = ["ascii", "h\u00e9llo \U0001f389", "", b"", b"\x00\xff" * 300, 7, ["a"], None]
@@ -142,8 +142,8 @@ def main(mode):
         batch = types.SimpleNamespace(to_bytes=lambda: b"".join(
             struct.pack("<I", len(p)) + p for p in (encode("go"), encode("fail"), encode("go"))))
         inside._dispatch_batch(batch, False)
-        assert len(sent) == 1, sent
-        frames, at, data = [], 0, sent[0]
+        # One call, or a few if the batch took more than 0.2 ms.
+        frames, at, data = [], 0, b"".join(sent)
         while at < len(data):
             n, tag = struct.unpack_from("<II", data, at)
             frames.append((tag, data[at + 8:at + 8 + n]))
