@@ -4,24 +4,10 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::thread;
 
-const CAPACITY: usize = 1 << 20;
-const BYTES_PER_ITER: usize = 4 << 20;
+mod common;
+use common::{pywebworker_ring, CAPACITY};
 
-fn pywebworker_ring(size: usize, count: usize) {
-    let (mut tx, mut rx) = pywebworker::ring::ring(CAPACITY as u32).unwrap();
-    let msg = vec![7u8; size];
-    let consumer = thread::spawn(move || {
-        let mut out = Vec::with_capacity(size);
-        for _ in 0..count {
-            rx.recv(&mut out, None).unwrap();
-            assert_eq!(out.len(), size);
-        }
-    });
-    for _ in 0..count {
-        tx.send(1, &msg, None).unwrap();
-    }
-    consumer.join().unwrap();
-}
+const BYTES_PER_ITER: usize = 4 << 20;
 
 /// rtrb is a byte stream: each message is a 4-byte length, then the payload, as in our frames.
 fn rtrb_bytes(size: usize, count: usize) {
