@@ -4,7 +4,7 @@
 
 import { Encoder } from "./codec.js";
 import { MemoryViews, PortReader, TAKEN, payload } from "./port.js";
-import { PREFIX, TAG, STATUS, LINK_CAPACITY, BatchWriter, Scratch, forEachFrame, withBytes } from "./protocol.js";
+import { PREFIX, TAG, STATUS, LINK_CAPACITY, BatchWriter, Scratch, forEachFrame, isStrRun, strRunFrames, withBytes } from "./protocol.js";
 import { IsolationError, loadShared } from "./threads.js";
 import { setWaitMode, waitAsync, waitStats, wakeWaiters } from "./wait.js";
 
@@ -417,6 +417,7 @@ export class JsWorker {
   /**
    * Sends several encoded messages at once, `[len:u32 LE][bytes]` after one another: the Python
    * API's way to send a burst with one call. Returns how many were sent. Kept like `sendEncoded`'s.
+   * A batch whose first word is 0 is a run of ASCII strs instead (`strRunFrames` in protocol.js).
    * @param {Uint8Array | import("./protocol.js").PythonBytes} batch
    */
   sendEncodedBatch(batch) {
@@ -425,6 +426,10 @@ export class JsWorker {
   }
 
   _sendEncodedBatch(batch, owner = null) {
+    if (isStrRun(batch)) {
+      batch = strRunFrames(batch, false);
+      owner = null;
+    }
     const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
     let at = 0, count = 0;
     while (at + 4 <= batch.length) {
@@ -447,6 +452,20 @@ export class JsWorker {
    * @returns {Uint8Array | undefined}
    */
   takeEncoded(consumed = 0) {
+    return this._takeEncoded(consumed, false);
+  }
+
+  /**
+   * `takeEncoded` for the Python API: a batch of short ASCII strs comes in the layout of
+   * `Scratch.takeStrs` (protocol.js), which Python decodes with a few calls.
+   * @param {number} [consumed]
+   * @returns {Uint8Array | undefined}
+   */
+  takeBatch(consumed = 0) {
+    return this._takeEncoded(consumed, true);
+  }
+
+  _takeEncoded(consumed, strs) {
     this.markRead(consumed);
     this._throwPending(true);
     // Python polls here without returning to the event loop: sends waiting for room go now.
@@ -463,7 +482,7 @@ export class JsWorker {
       if (this._dead()) throw this._deadError();
       return undefined;
     }
-    return encodedScratch.take();
+    return strs ? encodedScratch.takeStrs() : encodedScratch.take();
   }
 
   /**

@@ -9,7 +9,7 @@
 import * as wasmGlue from "./pkg/pywebworker.js";
 import { Encoder } from "./codec.js";
 import { MemoryViews, PortReader, TAKEN, payload } from "./port.js";
-import { PREFIX, TAG, STATUS, THREAD_STACK, BatchWriter, Scratch, forEachFrame, describeError, withBytes } from "./protocol.js";
+import { PREFIX, TAG, STATUS, THREAD_STACK, BatchWriter, Scratch, forEachFrame, describeError, isStrRun, strRunFrames, withBytes } from "./protocol.js";
 import { setWaitMode, waitAsync } from "./wait.js";
 
 // The global scope, looked up once: reading `self` costs ~0.3 us in a worker (measured), more
@@ -199,7 +199,7 @@ class SharedTransport {
       this.reader.sink = null;
     }
     if (count) {
-      handleBatch(scratch.take());
+      handleBatch(scratch.takeStrs());
       this.glue.portAck(this.port, count);
     }
     return count;
@@ -309,7 +309,7 @@ class PostTransport {
         scratch.appendFrame(u8, at, len);
         count++;
       });
-      if (count) handleBatch(scratch.take());
+      if (count) handleBatch(scratch.takeStrs());
       this.handled += count;
       this.flush();
       return;
@@ -353,9 +353,11 @@ function handleBatch(batch) {
   }
 }
 
-/** Sends what Python wrote with one call: `[len:u32 LE][tag:u32 LE][bytes]...`; `now`: posted at
+/** Sends what Python wrote with one call: `[len:u32 LE][tag:u32 LE][bytes]...` (or a run of strs,
+ * see `strRunFrames`); `now`: posted at
  * once on the postMessage transport (else with what the end of the task sends). */
 function sendBatch(batch, now) {
+  if (isStrRun(batch)) batch = strRunFrames(batch, true);
   const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   for (let at = 0; at + 8 <= batch.length;) {
     const n = dv.getUint32(at, true);

@@ -16,9 +16,9 @@ element type is written as that typed array.
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import Any, Iterator
 
-__all__ = ["encode", "decode", "decode_frames", "CodecError"]
+__all__ = ["encode", "decode", "decode_frames", "decode_batch", "encode_str_run", "CodecError"]
 
 _MAX_DEPTH = 512
 _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
@@ -242,6 +242,39 @@ def decode_frames(data: bytes, at: int = 0, limit: int = -1) -> tuple[list[Any],
         except CodecError as e:
             append(e)
     return out, at
+
+
+#: The first word of a run of short ASCII strs (js-shim/protocol.js, ``Scratch.takeStrs``): no
+#: frame of the other layout has length 0.
+STR_RUN = bytes(4)
+_run_head = struct.Struct("<II").pack
+
+
+def encode_str_run(strs: list[str]) -> bytes | None:
+    """Strs to send as one run, ``[0:u32][count:u32]`` and their bytes with the byte 0xFF between
+    two (the layout ``decode_batch`` reads), or None when one is not ASCII."""
+    if not "".join(strs).isascii():
+        return None
+    return _run_head(0, len(strs)) + "\xff".join(strs).encode("latin-1")
+
+
+def decode_batch(data: bytes, chunk: int = 1 << 30) -> Iterator[list[Any]]:
+    """The values of a batch from the worker runtime, ``chunk`` at a time (a list each): frames
+    (``decode_frames``), or a run of short ASCII strs (``encode_str_run``'s layout, which the
+    runtime writes from frames it has checked), all made with two calls."""
+    if data[:4] != STR_RUN:
+        at, end = 0, len(data)
+        while at < end:
+            values, at = decode_frames(data, at, chunk)
+            yield values
+        return
+    # Each byte is one character in latin-1, so the strs are the ASCII ones that were sent.
+    strs = data[8:].decode("latin-1").split("\xff")
+    if len(data) < 8 or len(strs) != _unpack_u32(data, 4)[0]:
+        yield [CodecError(f"a run of strs of {len(data)} bytes that does not hold as many as it says")]
+        return
+    for i in range(0, len(strs), chunk):
+        yield strs[i : i + chunk] if i or len(strs) > chunk else strs
 
 
 def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator
 
 import _pywebworker_channel as _channel  # type: ignore[import-not-found]  # registered by the worker runtime
 
-from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_frames, encode
+from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_batch, encode, encode_str_run
 from ._ffi import js_bytes
 
 __all__ = ["send", "recv", "messages", "flush", "transport"]
@@ -47,6 +47,12 @@ _bytes_frame_head = struct.Struct("<IIBBI").pack
 # js-shim/protocol.js), until _flush sends it with one call.
 _out = bytearray()
 _put = _out.extend
+# Then short strs sent after those frames: they leave as one run when they are ASCII (a few calls
+# for all of them; see _codec.encode_str_run).
+_run: list[str] = []
+_add = _run.append
+_RUN_STR = 256
+_RUN_MAX = 1024
 _batching = False
 _batch_started = 0.0
 _last_check = 0.0
@@ -62,22 +68,28 @@ def send(obj: Any) -> None:
     if not _batching:
         _channel.send(_DATA, js_bytes(encode(obj)))
         return
-    # A reply in a batch. A str or bytes goes straight into the batch's frames with one head for
+    # A reply in a batch. A short str is only put in a list (the run, encoded with a few calls for
+    # all of them); a longer str or bytes goes straight into the batch's frames with one head for
     # the frame and the value (what encode would do, without its call: a call costs Pyodide
     # about a sixth of an echo).
     t = type(obj)
-    if t is str:
-        b = obj.encode()
-        n = len(b)
-        _put(_str_frame_head(n + 5, _DATA, _STR, n))
-    elif t is bytes:
-        b = obj
-        n = len(b)
-        _put(_bytes_frame_head(n + 6, _DATA, _BYTES, _KIND_BYTES, n))
+    if t is str and len(obj) < _RUN_STR:
+        _add(obj)
     else:
-        b = encode(obj)
-        _put(_frame_head(len(b), _DATA))
-    _put(b)
+        if _run:
+            _close_run()
+        if t is str:
+            b = obj.encode()
+            n = len(b)
+            _put(_str_frame_head(n + 5, _DATA, _STR, n))
+        elif t is bytes:
+            b = obj
+            n = len(b)
+            _put(_bytes_frame_head(n + 6, _DATA, _BYTES, _KIND_BYTES, n))
+        else:
+            b = encode(obj)
+            _put(_frame_head(len(b), _DATA))
+        _put(b)
     _until_check -= 1
     if _until_check <= 0 or len(_out) >= _FLUSH_BYTES:
         _check()
@@ -107,6 +119,8 @@ def _emit(tag: int, payload: bytes) -> None:
     if not _batching:
         _channel.send(tag, js_bytes(payload))
         return
+    if _run:
+        _close_run()
     _put(_frame_head(len(payload), tag))
     _put(payload)
     _until_check -= 1
@@ -119,7 +133,7 @@ def _check() -> None:
     look at the clock next."""
     global _check_every, _until_check, _last_check
     now = time.perf_counter()
-    if len(_out) >= _FLUSH_BYTES or now - _batch_started >= _FLUSH_SECONDS:
+    if len(_out) >= _FLUSH_BYTES or len(_run) >= _RUN_MAX or now - _batch_started >= _FLUSH_SECONDS:
         _flush(now)
     # Sends slower than the clock's limit are each checked; fast ones every 32.
     _check_every = 1 if now - _last_check >= _FLUSH_SECONDS else min(_check_every * 2, 32)
@@ -131,10 +145,26 @@ def _flush(now: float | None = None, urgent: bool = True) -> None:
     """Sends what the handlers wrote, with one call (``urgent``: on the postMessage transport too
     before this task ends; the end of a batch leaves that to the runtime, with its acknowledgement)."""
     global _batch_started
+    if _run:
+        data = None if _out else encode_str_run(_run)
+        if data is None:
+            _close_run()
+        else:
+            _run.clear()
+            _channel.send_batch(js_bytes(data), urgent)
     if _out:
         _channel.send_batch(js_bytes(_out), urgent)
         _out.clear()
     _batch_started = time.perf_counter() if now is None else now
+
+
+def _close_run() -> None:
+    """Writes the pending strs as frames after the others."""
+    for value in _run:
+        b = value.encode()
+        _put(_str_frame_head(len(b) + 5, _DATA, _STR, len(b)))
+        _put(b)
+    _run.clear()
 
 
 def _report(e: BaseException) -> None:
@@ -161,11 +191,9 @@ def _dispatch_batch(batch: Any, repl: bool) -> None:
     _batching = True
     _batch_started = time.perf_counter()
     try:
-        at, end = 0, len(data)
-        while at < end:
-            # 32 at a time: the replies to the first messages can leave (every 0.2 ms) before the
-            # rest of a long batch is decoded.
-            values, at = decode_frames(data, at, 32)
+        # 32 at a time: the replies to the first messages can leave (every 0.2 ms) before the
+        # rest of a long batch is decoded.
+        for values in decode_batch(data, 32):
             if _out and time.perf_counter() - _batch_started >= _FLUSH_SECONDS:
                 _flush()
             for value in values:

@@ -18,7 +18,7 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsException, can_run_sync, run_sync, to_js  # type: ignore[import-not-found]
 
 from . import _web
-from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_frames, encode
+from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_batch, encode, encode_str_run
 from ._ffi import js_bytes
 
 __all__ = [
@@ -136,6 +136,8 @@ _len_prefix = struct.Struct("<I").pack
 # list entries each), or at once after a message of this many bytes.
 _BURST_PART = 128
 _BURST_PART_BYTES = 1 << 16
+# Strs shorter than this go as a run (one buffer for all of them, see _codec.encode_str_run).
+_RUN_STR = 256
 _str_frame_head = struct.Struct("<IBI").pack  # a frame's length, then a str's head
 _bytes_frame_head = struct.Struct("<IBBI").pack
 
@@ -212,10 +214,12 @@ class JsWorker:
         # A burst of sends leaves with one call into JavaScript: the first at once, the rest at the
         # end of the current task (a microtask), or before any other call on this worker.
         self._out: list[bytes] = []
+        # Then short strs of the burst, sent after those frames as one run when they are ASCII.
+        self._run: list[str] = []
         self._burst = False
         self._end_burst_proxy: Any = None
         # Received messages are decoded in batches: the values taken from JavaScript by the last
-        # `takeEncoded`, and how many of them `recv` has handed out (marked read lazily).
+        # `takeBatch`, and how many of them `recv` has handed out (marked read lazily).
         self._inbox: deque[Any] = deque()
         self._consumed = 0
         self._send_error: Exception | None = None
@@ -264,9 +268,20 @@ class JsWorker:
     def send_message(self, value: Any) -> None:
         """Sends ``value`` (TypeError, before anything is sent, for a value that cannot be sent)."""
         if self._burst:
-            # The rest of a burst: a str or bytes goes straight into its frames, with one head for
-            # the frame and the value (what encode and _len_prefix do, without their calls).
+            # The rest of a burst. A short str is only put in a list: they leave as one run,
+            # encoded with a few calls for all of them (an echo of 16-byte strs: 0.8 against
+            # 0.4 us a message).
             t = type(value)
+            if t is str and len(value) < _RUN_STR:
+                run = self._run
+                run.append(value)
+                if 2 * len(run) + len(self._out) >= self._burst_part:
+                    self._send_out()
+                return
+            # Anything else goes straight into frames, a str or bytes with one head for the frame
+            # and the value (what encode and _len_prefix do, without their calls).
+            if self._run:
+                self._close_run()
             if t is str:
                 b = value.encode()
                 self._out.append(_str_frame_head(len(b) + 5, _STR, len(b)))
@@ -312,13 +327,30 @@ class JsWorker:
     def _flush(self) -> None:
         """Sends the rest of the current burst now."""
         self._burst = False
-        if self._out:
+        if self._out or self._run:
             self._send_out()
+
+    def _close_run(self) -> None:
+        """Writes the pending strs as frames after the others."""
+        out = self._out
+        for value in self._run:
+            b = value.encode()
+            out.append(_str_frame_head(len(b) + 5, _STR, len(b)))
+            out.append(b)
+        self._run.clear()
 
     def _send_out(self) -> None:
         """Sends the messages of the burst queued so far, with one call."""
-        data = b"".join(self._out)
-        self._out.clear()
+        data = None
+        if self._run and not self._out:
+            data = encode_str_run(self._run)
+        if data is None:
+            if self._run:
+                self._close_run()
+            data = b"".join(self._out)
+            self._out.clear()
+        else:
+            self._run.clear()
         try:
             self._js.sendEncodedBatch(js_bytes(data))
         except JsException as e:
@@ -444,14 +476,15 @@ class JsWorker:
             raise e
         self._flush()
         try:
-            batch = self._js.takeEncoded(self._consumed)
+            batch = self._js.takeBatch(self._consumed)
         except JsException as e:
             self._consumed = 0
             raise _translate(e) from None
         self._consumed = 0
         if batch is None:
             return False
-        self._inbox.extend(decode_frames(batch.to_bytes())[0])
+        for values in decode_batch(batch.to_bytes()):
+            self._inbox.extend(values)
         return True
 
     def __aiter__(self) -> JsWorker:
@@ -471,6 +504,7 @@ class JsWorker:
     def kill(self) -> None:
         """Stops the worker at once; messages it sent before stay readable."""
         self._out.clear()
+        self._run.clear()
         self._send_error = None
         self._killed = True
         self._sync()

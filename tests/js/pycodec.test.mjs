@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Encoder, decode } from "../../js-shim/codec.js";
+import { Scratch, TAG, isStrRun, strRunFrames } from "../../js-shim/protocol.js";
 
 const helper = fileURLToPath(new URL("./pycodec_helper.py", import.meta.url));
 const python = (mode, input) => execFileSync("python3", [helper, mode], { input, encoding: "utf8" });
@@ -52,4 +53,59 @@ test("the Python codec: a batch of frames decodes with a CodecError in place of 
 
 test("a PyWorker's replies in a batch: the str and bytes written without encode() are encode()'s bytes", () => {
   assert.equal(python("replies").trim(), "ok");
+});
+
+test("a batch for Python: short ASCII strs come as a run of strs, anything else as frames; both decode the same", () => {
+  const enc = new Encoder(), scratch = new Scratch();
+  const batches = {
+    run: ["abc", "", "0123456789abcdef", "x".repeat(1024)],
+    "non-ASCII": ["abc", "é"],
+    long: ["abc", "x".repeat(1025)],
+    "not-a-str": ["abc", 7],
+  };
+  const lines = [];
+  for (const [name, values] of Object.entries(batches)) {
+    for (const v of values) {
+      const b = enc.encode(v);
+      scratch.appendFrame(b, 0, b.length);
+    }
+    const batch = scratch.takeStrs();
+    const word = new DataView(batch.buffer, batch.byteOffset).getUint32(0, true);
+    lines.push(`${name} ${word === 0 ? "run" : "frames"} ${Buffer.from(batch).toString("hex")}`);
+  }
+  assert.equal(scratch.takeStrs().length, 0, "an empty batch stays empty");
+  assert.deepEqual(python("batches", lines.join("\n")).trim().split("\n"), [
+    `run run ${JSON.stringify(batches.run.map((x) => x.length))}`,
+    "non-ASCII frames ['abc', 'é']",
+    `long frames ${JSON.stringify([3, 1025])}`,
+    "not-a-str frames ['abc', 7]",
+    "ok",
+  ]);
+});
+
+test("a run of strs written by Python expands in JavaScript into each str's frame; a bad run is a RangeError", () => {
+  const run = fromHex(python("run").trim());
+  assert.ok(isStrRun(run));
+  const strs = ["a", "", "bc", "x".repeat(255)];
+  for (const tagged of [false, true]) {
+    const frames = strRunFrames(run, tagged), dv = new DataView(frames.buffer, frames.byteOffset, frames.length);
+    const got = [];
+    for (let at = 0; at < frames.length;) {
+      const n = dv.getUint32(at, true), head = tagged ? 8 : 4;
+      if (tagged) assert.equal(dv.getUint32(at + 4, true), TAG.DATA);
+      got.push(decode(frames, at + head, n));
+      at += head + n;
+    }
+    assert.deepEqual(got, strs);
+  }
+  const bad = (edit) => {
+    const copy = run.slice();
+    edit(new DataView(copy.buffer));
+    return copy;
+  };
+  assert.throws(() => strRunFrames(bad((dv) => dv.setUint32(4, 1000, true)), false), RangeError); // fewer strs
+  assert.throws(() => strRunFrames(bad((dv) => dv.setUint32(4, 2, true)), false), RangeError); // more strs
+  assert.throws(() => strRunFrames(bad((dv) => dv.setUint8(9, 0x80)), false), RangeError); // not ASCII
+  assert.throws(() => strRunFrames(bad((dv) => dv.setUint32(4, 0, true)), false), RangeError); // none
+  assert.throws(() => strRunFrames(new Uint8Array(6), false), RangeError);
 });

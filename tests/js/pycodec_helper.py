@@ -126,6 +126,26 @@ def main(mode):
             got = decode_frames(frame(encode(1)) + last[:n])[0]
             assert got[0] == 1 and len(got) == 2 and type(got[1]) is CodecError, (n, got)
         print("ok")
+    elif mode == "batches":
+        # Batches written by js-shim/protocol.js's Scratch.takeStrs: each decodes whole and in
+        # chunks of 2 to the same values; a run whose counts do not fit its bytes is a CodecError.
+        from pywebworker._codec import decode_batch
+        for line in sys.stdin.read().split("\n"):
+            name, layout, hexed = line.split(" ")
+            data = bytes.fromhex(hexed)
+            whole = [v for part in decode_batch(data) for v in part]
+            assert [v for part in decode_batch(data, 2) for v in part] == whole, name
+            shown = json.dumps([len(v) for v in whole], separators=(",", ":")) if name in ("run", "long") else repr(whole)
+            print(name, layout, shown)
+        run = lambda count, text: struct.pack("<II", 0, count) + text
+        assert [v for p in decode_batch(run(3, b"a\xffbc\xff")) for v in p] == ["a", "bc", ""]
+        for bad in (run(2, b"abc"), run(2, b"a\xffb\xffc"), run(0, b""), bytes(4) + b"\x01"):
+            got = [v for p in decode_batch(bad) for v in p]
+            assert len(got) == 1 and type(got[0]) is CodecError, (bad, got)
+        print("ok")
+    elif mode == "run":
+        from pywebworker._codec import encode_str_run
+        print(encode_str_run(["a", "", "bc", "x" * 255]).hex())
     elif mode == "replies":
         # inside.send's str and bytes frames, written without encode() while a batch runs, are the
         # bytes encode() writes, in order with the rest. Only the framing in Python is under test:
@@ -142,16 +162,33 @@ def main(mode):
         batch = types.SimpleNamespace(to_bytes=lambda: b"".join(
             struct.pack("<I", len(p)) + p for p in (encode("go"), encode("fail"), encode("go"))))
         inside._dispatch_batch(batch, False)
-        # One call, or a few if the batch took more than 0.2 ms.
-        frames, at, data = [], 0, b"".join(sent)
-        while at < len(data):
-            n, tag = struct.unpack_from("<II", data, at)
-            frames.append((tag, data[at + 8:at + 8 + n]))
-            at += 8 + n
+        # One call, or a few if the batch took more than 0.2 ms; short ASCII strs may come as a
+        # run of strs (their frames are what encode() writes, as the worker runtime writes them).
+        from pywebworker._codec import decode_batch
+        frames = []
+        for data in sent:
+            if data[:4] == bytes(4):
+                frames += [(0, encode(v)) for part in decode_batch(data) for v in part]
+                continue
+            at = 0
+            while at < len(data):
+                n, tag = struct.unpack_from("<II", data, at)
+                frames.append((tag, data[at + 8:at + 8 + n]))
+                at += 8 + n
         want = [(0, encode(r)) for r in replies]
         assert frames[:len(replies)] == want and frames[len(replies) + 1:] == want, f"{frames!r:.600}"
         tag, error = frames[len(replies)]
         assert tag == 1 and decode(error)["name"] == "ZeroDivisionError", frames[len(replies)]
+        # Only short ASCII strs: one run; a non-ASCII one among them: frames, in order.
+        for strs, run in ((["a", "bc", ""], True), (["a", "\u00e9", "b"], False)):
+            sent.clear()
+            main_module.onmessage = lambda value: [inside.send(r) for r in strs]
+            inside._dispatch_batch(types.SimpleNamespace(to_bytes=lambda: struct.pack("<I", 5) + encode(0)), False)
+            assert (sent[0][:4] == bytes(4)) is run, sent
+            if run:
+                assert [v for part in decode_batch(sent[0]) for v in part] == strs, sent
+            else:
+                assert sent[0] == b"".join(struct.pack("<II", len(encode(x)), 0) + encode(x) for x in strs), sent
         print("ok")
 
 
