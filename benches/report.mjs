@@ -99,16 +99,14 @@ function native() {
 /** What a missed target costs, from the measurements that show it (README: Reading the figures). */
 const WHY = {
   "Python echo PyWorker / hand-written, 16 B str (shared)":
-    "Interpreted Python in Pyodide bounds it, and the hand-written way moves between 38 and 64 k echoes/s across runs " +
-    "(both now run side by side and take turns, run for run), so the ratio lands at 8-9x, either side of 10x in single " +
-    "runs. A timeline of one window of 500 echoes (worker and page clocks joined): the page sends for 0.4 ms, the worker " +
-    "starts after the first 64 messages and is done 0.85 ms after the window began, then idles 0.5 ms while the page " +
-    "takes the last replies and sends the next window; the page spends 0.8 us sending and 1.0 us receiving a message " +
-    "(half of that decoding), the worker 1.4-2.2 us (the machine's speed changes by half from one minute to the next). " +
-    "Further needs per-message Python out of the interpreter on both sides. Runs at a third of the speed (about 100 k/s, " +
-    "one run in five) are waits of 2 ms each for the worker's first replies, in phases of a few runs: not explained yet. " +
-    "Bytes: 16 B to 1 KiB 6-16x across runs; 64 KiB and 1 MiB (1.5-2.2x) are bound by the page, which copies each " +
-    "message it receives into a new buffer for the message list.",
+    "Interpreted Python in Pyodide bounds both ways, and this machine's speed moves both figures: in the runs that " +
+    "followed the last change (short ASCII strs crossing as one run) 8.0-11.4x, the hand-written way at 54-65 k " +
+    "echoes/s. A run that follows the other worker's run, or a pause, is often a third as fast, for either way: a " +
+    "timeline of such runs shows waits of 2-3 ms for the other thread while a V8 thread of the browser (background " +
+    "compilation or garbage collection) takes one of the two cores; the benchmark starts each turn with a run it does " +
+    "not count. In the fast runs the page spends about 0.5 us sending and 0.9 us receiving a message, the worker about " +
+    "1.2 us. Bytes: 16 B to 1 KiB 4-16x across runs; 64 KiB and 1 MiB (1.5-2.7x) are bound by the page, which copies " +
+    "each message it receives into a new buffer for the message list.",
   "browser ring / native ring, 16 B (Rust loops)":
     "The same Rust code as the native benchmark, compiled to wasm: every atomic access in wasm is sequentially " +
     "consistent (natively the ring's release stores are plain stores). Measured in turns with the native loop, a run " +

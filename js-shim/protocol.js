@@ -150,7 +150,7 @@ export class Scratch {
 
   /**
    * Like `take`, except when every frame is a short str of the codec (at most STR_RUN_MAX bytes,
-   * all ASCII): then the strs themselves, `[0:u32][count:u32]` and their bytes with the byte 0xFF
+   * all ASCII) and there are at least STR_RUN_MIN: then the strs themselves, `[0:u32][count:u32]` and their bytes with the byte 0xFF
    * between two (no frame has length 0, so the first word tells the two layouts apart). Python's
    * `decode_batch` makes all the strs with two calls, where a frame at a time costs it about
    * 0.5 us each.
@@ -165,7 +165,7 @@ export class Scratch {
       count++;
       at += 4 + len;
     }
-    if (count === 0) return this.take();
+    if (count < STR_RUN_MIN) return this.take();
     const size = 8 + (n - 9 * count) + (count - 1); // each frame is 4 + 5 + its str's bytes
     if (this.runs === undefined || this.runs.length < size || this.runs.length > Math.max(SCRATCH_KEEP, size)) {
       this.runs = new Uint8Array(Math.max(SCRATCH_START, size));
@@ -237,8 +237,10 @@ export function strRunFrames(run, tagged) {
 /** Whether `u8` starts with the word 0 of a run of strs (no frame has length 0). */
 export const isStrRun = (u8) => u8.length >= 4 && u8[0] === 0 && u8[1] === 0 && u8[2] === 0 && u8[3] === 0;
 
-/** The longest str `takeStrs` gathers. */
+/** The longest str `takeStrs` gathers, and the fewest strs it makes a run of (a few frames cost
+ * Python less than the calls a run takes: round trips stay as quick). */
 const STR_RUN_MAX = 1024;
+const STR_RUN_MIN = 4;
 
 /** A plain description of an error, for sending it to the other side. */
 export function describeError(e) {

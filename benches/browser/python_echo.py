@@ -72,20 +72,23 @@ async def start(make):
 
 
 async def main():
-    # Both workers run side by side and take turns, run for run: this machine's speed changes by
-    # up to a half from one minute to the next, and each ratio compares runs made moments apart.
+    # Both workers run side by side and take turns, payload by payload, so that each ratio compares
+    # runs made seconds apart (this machine's speed changes by up to a half from one minute to the
+    # next). Each turn starts with a run that is not counted: a run that follows the other
+    # worker's, or a pause, is often a third as fast (V8's work in the background after the other
+    # worker's run takes a core), for either way of echoing.
     impls = {"pywebworker": Ours, "handwritten": Handwritten}
     workers, out = {}, {}
     for name, make in impls.items():
         workers[name], out[name] = await start(make)
-    for payload_name, payload in PAYLOADS.items():
-        for _ in range(REPEATS):
-            for name, w in workers.items():
-                runs = out[name]["throughput"].setdefault(payload_name, [])
-                runs.append(await throughput(w, payload, count_for(payload)))
-    for _ in range(REPEATS):
-        for name, w in workers.items():
-            out[name]["rt"].setdefault("16 B str", []).append(await round_trips(w, PAYLOADS["16 B str"], ROUNDS))
+    for i, (payload_name, payload) in enumerate(PAYLOADS.items()):
+        for name in list(workers)[:: 1 if i % 2 == 0 else -1]:  # which goes first turns too
+            w = workers[name]
+            await throughput(w, payload, count_for(payload))
+            out[name]["throughput"][payload_name] = [await throughput(w, payload, count_for(payload)) for _ in range(REPEATS)]
+    for name, w in workers.items():
+        await round_trips(w, PAYLOADS["16 B str"], ROUNDS // 4)
+        out[name]["rt"]["16 B str"] = [await round_trips(w, PAYLOADS["16 B str"], ROUNDS) for _ in range(REPEATS)]
     for w in workers.values():
         w.kill()
     out["pywebworker"]["transport"] = "shared" if js.crossOriginIsolated else "post"

@@ -250,10 +250,15 @@ STR_RUN = bytes(4)
 _run_head = struct.Struct("<II").pack
 
 
+#: The fewest strs sent as a run (a few frames cost less than the calls a run takes).
+STR_RUN_MIN = 4
+
+
 def encode_str_run(strs: list[str]) -> bytes | None:
     """Strs to send as one run, ``[0:u32][count:u32]`` and their bytes with the byte 0xFF between
-    two (the layout ``decode_batch`` reads), or None when one is not ASCII."""
-    if not "".join(strs).isascii():
+    two (the layout ``decode_batch`` reads), or None when one is not ASCII or they are fewer than
+    ``STR_RUN_MIN``."""
+    if len(strs) < STR_RUN_MIN or not "".join(strs).isascii():
         return None
     return _run_head(0, len(strs)) + "\xff".join(strs).encode("latin-1")
 

@@ -55,13 +55,14 @@ test("a PyWorker's replies in a batch: the str and bytes written without encode(
   assert.equal(python("replies").trim(), "ok");
 });
 
-test("a batch for Python: short ASCII strs come as a run of strs, anything else as frames; both decode the same", () => {
+test("a batch for Python: four or more short ASCII strs come as a run, anything else as frames; both decode the same", () => {
   const enc = new Encoder(), scratch = new Scratch();
   const batches = {
     run: ["abc", "", "0123456789abcdef", "x".repeat(1024)],
     "non-ASCII": ["abc", "é"],
     long: ["abc", "x".repeat(1025)],
     "not-a-str": ["abc", 7],
+    few: ["abc", "de", "f"],
   };
   const lines = [];
   for (const [name, values] of Object.entries(batches)) {
@@ -79,6 +80,7 @@ test("a batch for Python: short ASCII strs come as a run of strs, anything else 
     "non-ASCII frames ['abc', 'é']",
     `long frames ${JSON.stringify([3, 1025])}`,
     "not-a-str frames ['abc', 7]",
+    "few frames ['abc', 'de', 'f']",
     "ok",
   ]);
 });

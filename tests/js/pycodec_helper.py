@@ -179,8 +179,8 @@ def main(mode):
         assert frames[:len(replies)] == want and frames[len(replies) + 1:] == want, f"{frames!r:.600}"
         tag, error = frames[len(replies)]
         assert tag == 1 and decode(error)["name"] == "ZeroDivisionError", frames[len(replies)]
-        # Only short ASCII strs: one run; a non-ASCII one among them: frames, in order.
-        for strs, run in ((["a", "bc", ""], True), (["a", "\u00e9", "b"], False)):
+        # Only short ASCII strs: one run; a non-ASCII one among them, or fewer than four: frames.
+        for strs, run in ((["a", "bc", "", "d"], True), (["a", "\u00e9", "b", "c"], False), (["a", "b", "c"], False)):
             sent.clear()
             main_module.onmessage = lambda value: [inside.send(r) for r in strs]
             inside._dispatch_batch(types.SimpleNamespace(to_bytes=lambda: struct.pack("<I", 5) + encode(0)), False)
