@@ -51,8 +51,8 @@ _put = _out.extend
 # for all of them; see _codec.encode_str_run).
 _run: list[str] = []
 _add = _run.append
-_RUN_STR = 256
-_RUN_MAX = 1024
+_RUN_STR = 256  # strs shorter than this go in the run
+_RUN_MAX = 1024  # a run this long leaves (a quarter of a mebibyte at most)
 _batching = False
 _batch_started = 0.0
 _last_check = 0.0
