@@ -104,8 +104,8 @@ const WHY = {
     "echoes/s. A run that follows the other worker's run, or a pause, is often a third as fast, for either way: a " +
     "timeline of such runs shows waits of 2-3 ms for the other thread while a V8 thread of the browser (background " +
     "compilation or garbage collection) takes one of the two cores; the benchmark starts each turn with a run it does " +
-    "not count. In the fast runs the page spends about 0.5 us sending and 0.9 us receiving a message, the worker about " +
-    "1.2 us. Bytes: 16 B to 1 KiB 4-16x across runs; 64 KiB and 1 MiB (1.5-2.7x) are bound by the page, which copies " +
+    "not count. In the fast runs the page spends about 0.8 us sending (0.5 of it in Python) and 0.9 us receiving a " +
+    "message, the worker 1.1 us. Bytes: 16 B to 1 KiB 4-16x across runs; 64 KiB and 1 MiB (1.5-2.7x) are bound by the page, which copies " +
     "each message it receives into a new buffer for the message list.",
   "browser ring / native ring, 16 B (Rust loops)":
     "The same Rust code as the native benchmark, compiled to wasm: every atomic access in wasm is sequentially " +

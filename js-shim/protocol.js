@@ -170,9 +170,9 @@ export class Scratch {
     if (this.runs === undefined || this.runs.length < size || this.runs.length > Math.max(SCRATCH_KEEP, size)) {
       this.runs = new Uint8Array(Math.max(SCRATCH_START, size));
     }
-    const out = this.runs;
-    new DataView(out.buffer).setUint32(0, 0, true);
-    new DataView(out.buffer).setUint32(4, count, true);
+    const out = this.runs, odv = new DataView(out.buffer);
+    odv.setUint32(0, 0, true);
+    odv.setUint32(4, count, true);
     let p = 8;
     for (let at = 0; at < n;) {
       const len = dv.getUint32(at, true);
