@@ -333,8 +333,8 @@ w.kill()
 `);
     // With flush(), "a" leaves at once; "b", sent 0.4 s after it, leaves at once too (0.2 ms have
     // passed); "c" leaves when the handler returns. Without flush(), "a" waits for "b" on an
-    // isolated page. On an ordinary page the browser coarsens the clock (100 us in Chromium, 1 ms
-    // in Firefox), so a tick between the batch's start and the first send can let "a" leave at
+    // isolated page. On an ordinary page the browser coarsens the clock (to 100 us or more, depending
+    // on the browser), so a tick between the batch's start and the first send can let "a" leave at
     // once: there only "b" leaving before the handler returns is certain.
     assert.equal(lines.length, 2);
     assert.equal(lines[0], "flush ['a', 'b', 'c'] b before c: True a before b: True");
