@@ -116,6 +116,9 @@ const VIEW_BYTES = 1 << 16;
 
 /** Where `takeEncoded` gathers messages for Python, which copies them at once (every worker's). */
 const encodedScratch = new Scratch();
+/** `takeEncoded` stops gathering once it holds this many bytes: the scratch buffer stays small
+ * enough to be kept and reused (a fresh one costs its page faults, more than the copy). */
+const TAKE_BOUND = 1 << 20;
 
 /**
  * Loads the shared-memory wasm module once (shared transport only).
@@ -363,8 +366,17 @@ export class JsWorker {
       // The batch's buffer was transferred to this page and nothing writes to it: a large encoded
       // message is a view of it rather than a copy (a new buffer of a mebibyte costs Chromium
       // about 0.6 ms to allocate and fill).
-      this._handled = forEachFrame(data, (tag, u8, at, len) => this._deliver(tag,
-        this._raw && tag === TAG.DATA && len >= VIEW_BYTES ? u8.subarray(at, at + len) : payload(this._raw, tag, u8, at, len)));
+      let viewed = false;
+      this._handled = forEachFrame(data, (tag, u8, at, len) => {
+        if (this._raw && tag === TAG.DATA && len >= VIEW_BYTES) {
+          viewed = true;
+          this._deliver(tag, u8.subarray(at, at + len));
+        } else {
+          this._deliver(tag, payload(this._raw, tag, u8, at, len));
+        }
+      });
+      // Every message was copied out: the buffer can carry this page's next large batch.
+      if (!viewed) this._batch.spare(data);
       this._checkSettled();
       return;
     }
@@ -451,8 +463,9 @@ export class JsWorker {
 
   /**
    * Raw mode: marks the `consumed` oldest unread messages read, then returns the encoded bytes of
-   * every message still unread, `[len:u32 LE][bytes]` after one another, without marking them
-   * (the Python API decodes them all with one call and marks what it used the next time), or
+   * the messages still unread, oldest first, up to about a mebibyte (at least one message),
+   * `[len:u32 LE][bytes]` after one another, without marking them (the Python API decodes them
+   * with one call and marks what it used the next time), or
    * undefined when none is unread. Throws like `recv` does. The bytes are a view of a buffer the
    * next call reuses: copy them before calling again.
    * @param {number} [consumed]
@@ -481,7 +494,7 @@ export class JsWorker {
     this._throwPending(true);
     // Up to the first error not thrown yet: it is thrown once these are read.
     const end = this._pendingErrors.length ? this._pendingErrors[0].at : this._messages.length;
-    for (let i = this._readCursor; i < end; i++) {
+    for (let i = this._readCursor; i < end && encodedScratch.length < TAKE_BOUND; i++) {
       const m = this._messages[i];
       if (!m.opened) encodedScratch.appendFrame(m.data, 0, m.data.length);
     }

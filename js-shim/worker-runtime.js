@@ -309,6 +309,8 @@ class PostTransport {
         scratch.appendFrame(u8, at, len);
         count++;
       });
+      // Copied out: the buffer can carry this worker's next large batch of replies.
+      this.out.spare(frames);
       if (count) handleBatch(scratch.takeStrs());
       this.handled += count;
       this.flush();

@@ -136,6 +136,7 @@ _len_prefix = struct.Struct("<I").pack
 # list entries each), or at once after a message of this many bytes.
 _BURST_PART = 128
 _BURST_PART_BYTES = 1 << 16
+_POST_PART_BYTES = 1 << 20
 # Strs shorter than this go as a run (one buffer for all of them, see _codec.encode_str_run).
 _RUN_STR = 256
 _str_frame_head = struct.Struct("<IBI").pack  # a frame's length, then a str's head
@@ -230,9 +231,11 @@ class JsWorker:
         # Shared transport: replies can be polled for without returning to the event loop.
         self._spin = shared and RECV_SPIN > 0
         # Shared transport: a long burst leaves in parts (see send_message). With postMessage each
-        # part costs the worker a message event into Python, so a burst leaves whole.
+        # part costs the worker a message event into Python, so a burst leaves whole, except that
+        # a message of a mebibyte or more goes at once (postMessage sends every mebibyte anyway,
+        # and joining a burst of large messages into one bytes object is a large new allocation).
         self._burst_part = _BURST_PART if shared else 1 << 62
-        self._burst_part_bytes = _BURST_PART_BYTES if shared else 1 << 62
+        self._burst_part_bytes = _BURST_PART_BYTES if shared else _POST_PART_BYTES
         self._tick_pending = False
 
     @property
