@@ -327,6 +327,8 @@ class PostTransport {
         this.handled++;
       }
     });
+    // Every message was decoded into values of its own: the buffer can carry the next large batch.
+    this.out.spare(frames);
     this.flush();
   }
 
