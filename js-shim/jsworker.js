@@ -4,7 +4,7 @@
 
 import { Encoder } from "./codec.js";
 import { MemoryViews, PortReader, TAKEN, payload } from "./port.js";
-import { PREFIX, TAG, STATUS, LINK_CAPACITY, BatchWriter, Scratch, forEachFrame, isStrRun, strRunFrames, withBytes } from "./protocol.js";
+import { PREFIX, TAG, STATUS, LINK_CAPACITY, DEFAULT_MAX_MESSAGE_BYTES, BatchWriter, Scratch, forEachFrame, isStrRun, strRunFrames, withBytes } from "./protocol.js";
 import { IsolationError, loadShared } from "./threads.js";
 import { setWaitMode, waitAsync, waitStats, wakeWaiters } from "./wait.js";
 
@@ -96,14 +96,22 @@ export class SettleError extends WorkerError {
   }
 }
 
-/** The shared memory of a worker's channel was overwritten; that worker cannot be used any more. */
+/**
+ * The worker broke the channel's rules (its shared memory was overwritten, it sent a malformed
+ * batch or a message over the size limit); that worker cannot be used any more.
+ */
 export class ChannelCorruptError extends WorkerError {
-  constructor() {
-    super("the shared memory of this worker's channel is corrupt (something overwrote it): kill() this worker " +
+  /** @param {string} [why] what was found wrong */
+  constructor(why = "its shared memory was overwritten") {
+    super(`this worker's channel is corrupt (${why}): kill() this worker ` +
       "and start a new one; other workers are not affected");
     this.name = "ChannelCorruptError";
   }
 }
+
+/** A worker whose thread is starting may be inside the shared allocator (its wasm thread's stack
+ * and TLS are allocated there): `kill()` ends it once that is done, or after this long. */
+const KILL_DURING_START_MS = 5000;
 
 // ---- The wasm runtime, loaded once per page ---------------------------------------------------
 
@@ -225,6 +233,9 @@ export class JsWorker {
    * @param {number} [options.settleTimeout] ms the synchronous getters wait for the worker
    * @param {string | URL} [options.glueUrl] where the wasm glue is (default: next to this file)
    * @param {number} [options.capacity] bytes per ring (a power of two; shared transport)
+   * @param {number} [options.maxMessageBytes] the largest message either side may send (default
+   *   256 MiB): a larger one is refused with a RangeError before anything is sent, and a worker
+   *   that sends one anyway ends with ChannelCorruptError
    * @param {(event: {data: Sendable, target: JsWorker}) => void} [options.onmessage]
    * @param {(error: WorkerError) => void} [options.onerror]
    * @param {boolean} [options.raw] data messages travel as their encoded bytes: `send` is replaced
@@ -260,6 +271,12 @@ export class JsWorker {
     this.transport = pickTransport(options.transport);
     this.options = options;
     this.settleTimeout = options.settleTimeout ?? DEFAULT_SETTLE_TIMEOUT;
+    const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    if (!Number.isInteger(max) || max < 1 || max > 2 ** 31) {
+      throw new RangeError(`maxMessageBytes is a whole number of bytes from 1 to 2**31, not ${String(max)}`);
+    }
+    /** The largest message either side may send. */
+    this.maxMessageBytes = max;
     /** @type {WorkerState} */
     this.state = "created";
     /** @type {WorkerMessage[]} (`messages`, with what receiving calls took still in it until compacted) */
@@ -328,7 +345,8 @@ export class JsWorker {
   async _start() {
     if (this.state !== "created") throw this._deadError();
     this.state = "starting";
-    const init = { type: PREFIX + "init", transport: this.transport, lock: this._lock, script: this.script, wait: settings.wait };
+    const init = { type: PREFIX + "init", transport: this.transport, lock: this._lock, script: this.script,
+      wait: settings.wait, maxMessageBytes: this.maxMessageBytes };
     if (this.transport === "shared") {
       const rt = (this._rt = await loadRuntime(this.options.glueUrl));
       if (this.state !== "starting") throw this._deadError();
@@ -337,7 +355,7 @@ export class JsWorker {
       this._port = rt.glue.linkPort(this._link, 0);
       this._maxFrame = rt.glue.maxFramePayload(this.options.capacity ?? LINK_CAPACITY);
       this._mem = new MemoryViews(rt.memory);
-      this._reader = new PortReader(rt.glue, this._port, this._mem, this._raw);
+      this._reader = new PortReader(rt.glue, this._port, this._mem, this._raw, this.maxMessageBytes);
       Object.assign(init, { module: rt.module, memory: rt.memory });
     }
     const ready = new Promise((resolve, reject) => (this._readyHooks = { resolve, reject }));
@@ -349,6 +367,7 @@ export class JsWorker {
     };
     try {
       this._worker.postMessage(init);
+      this._initPosted = true;
     } catch (e) {
       this._worker.terminate();
       this.state = "failed";
@@ -360,32 +379,34 @@ export class JsWorker {
   }
 
   _onControl(data) {
+    try {
+      this._control(data);
+    } catch (e) {
+      // What the worker posted natively is untrusted: a malformed batch or control message ends
+      // this worker alone, and nothing of it reaches the page's error handlers.
+      this._corrupt(`it posted a malformed message: ${e?.message ?? e}`);
+    }
+  }
+
+  _control(data) {
     if (data instanceof ArrayBuffer) {
       // A postMessage batch from the worker (a script may send while it starts, as in shared mode).
-      if (this.state !== "running" && this.state !== "starting") return;
-      // The batch's buffer was transferred to this page and nothing writes to it: a large encoded
-      // message is a view of it rather than a copy (a new buffer of a mebibyte costs Chromium
-      // about 0.6 ms to allocate and fill).
-      let viewed = false;
-      this._handled = forEachFrame(data, (tag, u8, at, len) => {
-        if (this._raw && tag === TAG.DATA && len >= VIEW_BYTES) {
-          viewed = true;
-          this._deliver(tag, u8.subarray(at, at + len));
-        } else {
-          this._deliver(tag, payload(this._raw, tag, u8, at, len));
-        }
-      });
-      // Every message was copied out: the buffer can carry this page's next large batch.
-      if (!viewed) this._batch.spare(data);
-      this._checkSettled();
+      // On the shared transport nothing comes this way: a script posting natively is ignored.
+      if (this.transport !== "post" || (this.state !== "running" && this.state !== "starting")) return;
+      this._onBatch(data);
       return;
     }
     if (!data || typeof data.type !== "string" || !data.type.startsWith(PREFIX)) return;
     switch (data.type.slice(PREFIX.length)) {
       case "thread":
-        if (data.tls !== undefined) this._thread = { tls: data.tls, stack: data.stack, stackSize: data.stackSize };
-        if (data.locked) this._watchDeath();
-        if (this.transport === "shared" && this.state === "starting") {
+        // Sent once by the runtime before the user's script runs; a later one is forged.
+        if (this._threadSeen || this.state !== "starting") return;
+        this._threadSeen = true;
+        if (Number.isInteger(data.tls) && Number.isInteger(data.stack) && Number.isInteger(data.stackSize)) {
+          this._thread = { tls: data.tls, stack: data.stack, stackSize: data.stackSize };
+        }
+        if (data.locked === true) this._watchDeath();
+        if (this.transport === "shared") {
           this._worker.postMessage({ type: PREFIX + "link", port: this._rt.glue.linkPort(this._link, 1) });
           this._linked = true;
           // What the script sends while it starts is read at once: a script that sends more than
@@ -400,13 +421,45 @@ export class JsWorker {
         this._readyHooks.resolve();
         break;
       case "failed": {
-        const { name, message, stack } = data.error;
+        const error = data.error !== null && typeof data.error === "object" ? data.error : {};
+        const name = String(error.name ?? "Error"), message = String(error.message ?? "");
+        const stack = String(error.stack ?? "");
+        if (data.corrupt === true) {
+          this._corrupt(`the worker found its side of the channel broken: ${message}`);
+          break;
+        }
         const what = this.state === "starting" ? "failed to start" : "failed";
         this._fail(new WorkerScriptError(`the worker's script ${what}: ${name}: ${message}`,
           { remoteName: name, remoteMessage: message, remoteStack: stack }));
         break;
       }
     }
+  }
+
+  /** Delivers a postMessage batch from the worker; throws (ending the worker) when it is malformed. */
+  _onBatch(data) {
+    // The batch's buffer was transferred to this page and nothing writes to it: a large encoded
+    // message is a view of it rather than a copy (a new buffer of a mebibyte costs Chromium
+    // about 0.6 ms to allocate and fill).
+    let viewed = false;
+    const max = this.maxMessageBytes;
+    const handled = forEachFrame(data, (tag, u8, at, len) => {
+      if (len > max) throw new Error(`a message of ${len} bytes, over the limit of ${max} (maxMessageBytes)`);
+      if (this._raw && tag === TAG.DATA && len >= VIEW_BYTES) {
+        viewed = true;
+        this._deliver(tag, u8.subarray(at, at + len));
+      } else {
+        this._deliver(tag, payload(this._raw, tag, u8, at, len));
+      }
+    });
+    // The worker counts what it handled; a count that goes back or past what was sent is forged.
+    if (handled < this._handled || handled > this._sent) {
+      throw new Error(`it says it handled ${handled} messages, after ${this._handled}, of ${this._sent} sent`);
+    }
+    this._handled = handled;
+    // Every message was copied out: the buffer can carry this page's next large batch.
+    if (!viewed) this._batch.spare(data);
+    this._checkSettled();
   }
 
   // ---- Sending --------------------------------------------------------------------------------
@@ -450,10 +503,16 @@ export class JsWorker {
       owner = null;
     }
     const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+    // Checked whole first: a batch that cannot go sends nothing.
+    for (let at = 0; at + 4 <= batch.length;) {
+      const n = dv.getUint32(at, true);
+      if (at + 4 + n > batch.length) throw new RangeError(`a batch of ${batch.length} bytes is truncated at ${at}`);
+      this._checkSize(n);
+      at += 4 + n;
+    }
     let at = 0, count = 0;
     while (at + 4 <= batch.length) {
       const n = dv.getUint32(at, true);
-      if (at + 4 + n > batch.length) throw new RangeError(`a batch of ${batch.length} bytes is truncated at ${at}`);
       this._sendFrame(batch, at + 4, n, owner);
       at += 4 + n;
       count++;
@@ -558,6 +617,7 @@ export class JsWorker {
    * views, kept instead of a copy when the message has to wait for room.
    */
   _sendFrame(src, at, n, owner = null) {
+    this._checkSize(n);
     this._sent++;
     // Order is kept: a message goes straight to the ring only when nothing is queued before it.
     if (this._port && n <= this._maxFrame && (this._outQueue.length === this._outHead || this._drainOut())) {
@@ -600,6 +660,14 @@ export class JsWorker {
       ? { bytes: null, at: done, owner: owner.copy(), start: at, end: at + n }
       : { bytes: bytes.slice(done), at: 0, owner: null });
     this._scheduleDrain();
+  }
+
+  /** Refuses a message over the size limit, before anything of it is sent. */
+  _checkSize(n) {
+    if (n > this.maxMessageBytes) {
+      throw new RangeError(`a message of ${n} bytes (encoded) is larger than the ${this.maxMessageBytes} bytes a ` +
+        "worker's channel takes: send it in smaller pieces, or raise the worker's maxMessageBytes option");
+    }
   }
 
   /**
@@ -680,9 +748,14 @@ export class JsWorker {
           if (this._drainOut()) break;
           const item = this._outQueue[this._outHead];
           const length = item.owner ? item.end - item.start : item.bytes.length;
-          const need = 8 + Math.min(this._maxFrame, length - item.at) + 8;
-          const seen = g.portBeginSpace(this._port, need);
-          if (seen === undefined) continue;
+          // portBeginSpace answers "room" exactly when the next part can be reserved; should it
+          // ever answer so while the write still finds no room, the loop waits a timer's turn
+          // instead of spinning on the page's thread.
+          const seen = g.portBeginSpace(this._port, Math.min(this._maxFrame, length - item.at));
+          if (seen === undefined) {
+            if (!this._drainOut()) await new Promise((resolve) => setTimeout(resolve, 1));
+            continue;
+          }
           try {
             this._mem.current();
             const r = waitAsync(this._mem.i32, g.portSpaceWord(this._port) >>> 2, seen, 100);
@@ -719,12 +792,12 @@ export class JsWorker {
       let r;
       try {
         r = reader.take();
-      } catch {
-        this._corrupt(); // a payload that does not decode
+      } catch (e) {
+        this._corrupt(`a message from it does not decode: ${e?.message ?? e}`);
         return;
       }
       if (r !== TAKEN) {
-        if (r !== STATUS.EMPTY && r !== STATUS.CLOSED) this._corrupt();
+        if (r !== STATUS.EMPTY && r !== STATUS.CLOSED) this._corrupt(reader.problem || undefined);
         return;
       }
       this._deliver(reader.tag, reader.value);
@@ -816,7 +889,12 @@ export class JsWorker {
       clearTimeout(waiter.timer);
       waiter.reject(err);
     } else if (this.onerror) {
-      this.onerror(err);
+      try {
+        this.onerror(err);
+      } catch (e) {
+        // The handler's own error is the page's to see; this worker's waits and pump go on.
+        setTimeout(() => { throw e; });
+      }
     } else {
       this._pendingErrors.push({ err, at: this._messages.length });
       if (this.onarrival) this._arrived();
@@ -1092,7 +1170,7 @@ export class JsWorker {
     if (this.state === "running") this._pump();
     const wasLinked = this._linked;
     this.state = "killed";
-    this._worker?.terminate();
+    this._terminate();
     this._readyHooks?.reject(new WorkerKilledError("the worker was killed before it was ready"));
     this._rejectAll(new WorkerKilledError());
     if (this._port) {
@@ -1122,7 +1200,7 @@ export class JsWorker {
     if (this.state === "killed" || this.state === "exited" || this.state === "failed") return;
     this.state = "failed";
     this._startError = err;
-    this._worker?.terminate();
+    this._terminate();
     this._readyHooks?.reject(err);
     this._raise(err);
     this._rejectAll(err);
@@ -1131,6 +1209,33 @@ export class JsWorker {
       if (!this._linked) this._freeLink();
       else if (!navigator.locks) setTimeout(() => this._release(), QUARANTINE_MS);
     }
+  }
+
+  /**
+   * Terminates the worker's thread, except while it may be inside the shared allocator: from the
+   * init message until its "thread" message, a shared-transport worker allocates its wasm
+   * thread's stack and TLS there, and a thread stopped in the middle would leave the allocator's
+   * lock taken for every thread. Then it is terminated once it reports, or after a bound.
+   */
+  _terminate() {
+    const worker = this._worker;
+    if (!worker) return;
+    if (this.transport !== "shared" || this._threadSeen || !this._initPosted) {
+      worker.terminate();
+      return;
+    }
+    const timer = setTimeout(() => worker.terminate(), KILL_DURING_START_MS);
+    worker.onmessage = ({ data }) => {
+      if (data?.type !== PREFIX + "thread") return;
+      clearTimeout(timer);
+      worker.terminate();
+      // Its thread's stack and TLS are freed once the thread cannot run any more.
+      if (Number.isInteger(data.tls) && Number.isInteger(data.stack) && Number.isInteger(data.stackSize)) {
+        this._thread = { tls: data.tls, stack: data.stack, stackSize: data.stackSize };
+        if (data.locked === true && navigator.locks) this._watchDeath();
+        else setTimeout(() => this._release(), QUARANTINE_MS);
+      }
+    };
   }
 
   /** The error for a failed ring write (CORRUPT also ends this worker). */
@@ -1143,8 +1248,9 @@ export class JsWorker {
     return new WorkerError(`writing to the worker's channel failed with status ${code}`);
   }
 
-  _corrupt() {
-    this._fail(new ChannelCorruptError());
+  /** @param {string} [why] */
+  _corrupt(why) {
+    this._fail(new ChannelCorruptError(why));
   }
 
   _deadError() {

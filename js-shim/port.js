@@ -2,7 +2,7 @@
 // (jsworker.js) and in workers (worker-runtime.js).
 
 import { decode } from "./codec.js";
-import { FLAG_MORE, FLAG_ABORT, TAG, TAG_MASK, STATUS } from "./protocol.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, FLAG_MORE, FLAG_ABORT, TAG, TAG_MASK, STATUS } from "./protocol.js";
 
 /**
  * The value of a frame's payload: decoded, or with `raw` (the Python API, which decodes data
@@ -40,16 +40,27 @@ export class MemoryViews {
   }
 }
 
+/** A reassembly buffer up to this size is kept for the next message in parts; a larger one is
+ * let go after its message, so the memory a large message took is given back. */
+const KEEP_PARTS_BYTES = 1 << 22;
+
 /**
  * Takes whole messages from the incoming ring of a port, decoding them in place. With `raw`, data
  * messages are not decoded: `value` is a copy of their encoded bytes (the Python API decodes them).
+ *
+ * Every length and flag used here is the one the Rust consumer validated (stored at the port's
+ * address by `portPeek`), never read again from the ring, where the peer could change it. A
+ * message in parts is reassembled here, in this thread's own JavaScript memory: nothing is
+ * allocated in the shared memory, and a message over `maxBytes` ends the channel (CORRUPT)
+ * instead of growing without bound.
  */
 export class PortReader {
-  constructor(glue, port, views, raw = false) {
+  constructor(glue, port, views, raw = false, maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {
     this.glue = glue;
     this.port = port;
     this.views = views;
     this.raw = raw;
+    this.maxBytes = maxBytes;
     this.tag = 0;
     this.value = undefined;
     /**
@@ -58,6 +69,11 @@ export class PortReader {
      * @type {((u8: Uint8Array, at: number, len: number) => void) | null}
      */
     this.sink = null;
+    /** The parts of a message received so far (`null`: none pending), and their length. */
+    this.parts = null;
+    this.partsLength = 0;
+    /** Why the last CORRUPT was returned, when it was this side's check (not the ring's). */
+    this.problem = "";
   }
 
   /**
@@ -66,28 +82,59 @@ export class PortReader {
    */
   take() {
     const g = this.glue, port = this.port, v = this.views;
-    const ptr = g.portPeek(port);
-    if (ptr < 0 && ptr !== STATUS.PARTIAL) return ptr;
-    v.cover(ptr, 0);
-    const len = ptr > 0 ? v.u32[(ptr >>> 2) - 2] : 0;
-    const meta = ptr > 0 ? v.u32[(ptr >>> 2) - 1] : FLAG_MORE;
-    if (meta & (FLAG_MORE | FLAG_ABORT)) {
-      // Arrives in parts (or a half-read message is pending): reassembled in Rust.
-      const n = g.portTryRecv(port);
-      if (n < 0) return n;
-      const at = g.portMessage(port);
-      v.cover(at, n);
-      this.tag = g.portTag(port);
-      this.value = this.sink ? this.sink(v.u8, at, n) : payload(this.raw, this.tag, v.u8, at, n);
+    for (;;) {
+      const ptr = g.portPeek(port);
+      if (ptr < 0) {
+        if (ptr === STATUS.CLOSED) this.parts = null; // a message cut short is never delivered
+        return ptr;
+      }
+      v.cover(ptr, 0);
+      const head = port >>> 2;
+      const len = v.u32[head], meta = v.u32[head + 1];
+      v.cover(ptr, len);
+      if (this.parts === null && (meta & (FLAG_MORE | FLAG_ABORT)) === 0) {
+        this.tag = meta & TAG_MASK;
+        try {
+          this.value = this.sink ? this.sink(v.u8, ptr, len) : payload(this.raw, this.tag, v.u8, ptr, len);
+        } finally {
+          g.portRelease(port);
+        }
+        return TAKEN;
+      }
+      if (meta & FLAG_ABORT) {
+        // The sender gave the message up half-way: what arrived of it goes nowhere.
+        this.parts = null;
+        g.portRelease(port);
+        continue;
+      }
+      if (this.parts === null) {
+        this.parts = this.buffer ?? new Uint8Array(Math.min(Math.max(len * 4, 1 << 16), KEEP_PARTS_BYTES));
+        this.partsLength = 0;
+        this.tag = meta & TAG_MASK;
+      }
+      const total = this.partsLength + len;
+      if (total > this.maxBytes) {
+        g.portRelease(port);
+        this.parts = null;
+        this.problem = `the worker sent a message of more than ${this.maxBytes} bytes, the most this channel takes ` +
+          "(the maxMessageBytes option)";
+        return STATUS.CORRUPT;
+      }
+      if (total > this.parts.length) {
+        const bigger = new Uint8Array(Math.min(Math.max(this.parts.length * 2, total), this.maxBytes));
+        bigger.set(this.parts.subarray(0, this.partsLength));
+        this.parts = bigger;
+      }
+      this.parts.set(v.u8.subarray(ptr, ptr + len), this.partsLength);
+      this.partsLength = total;
+      g.portRelease(port);
+      if (meta & FLAG_MORE) continue;
+      const whole = this.parts;
+      this.parts = null;
+      // Kept for the next message in parts unless it is large: its memory is given back.
+      this.buffer = whole.length <= KEEP_PARTS_BYTES ? whole : undefined;
+      this.value = this.sink ? this.sink(whole, 0, total) : payload(this.raw, this.tag, whole, 0, total);
       return TAKEN;
     }
-    v.cover(ptr, len);
-    this.tag = meta & TAG_MASK;
-    try {
-      this.value = this.sink ? this.sink(v.u8, ptr, len) : payload(this.raw, this.tag, v.u8, ptr, len);
-    } finally {
-      g.portRelease(port);
-    }
-    return TAKEN;
   }
 }

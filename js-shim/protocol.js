@@ -13,7 +13,11 @@ export const FLAG_ABORT = 1 << 18;
 export const TAG_MASK = 0xffff;
 
 /** Status codes returned by the wasm calls (src/transport/shared.rs). */
-export const STATUS = { EMPTY: -1, FULL: -1, CLOSED: -2, CORRUPT: -3, TOO_LARGE: -4, TIMEOUT: -5, WOULD_BLOCK: -6, PARTIAL: -7 };
+export const STATUS = { EMPTY: -1, FULL: -1, CLOSED: -2, CORRUPT: -3, TOO_LARGE: -4, TIMEOUT: -5, WOULD_BLOCK: -6 };
+
+/** The largest message a channel carries unless the `maxMessageBytes` option says otherwise:
+ * larger ones are refused before sending, and a peer that sends one anyway ends its channel. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1 << 28;
 
 /** A postMessage batch is sent at once when it reaches this size, else at the end of the task. */
 export const BATCH_FLUSH_BYTES = 1 << 20;

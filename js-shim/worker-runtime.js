@@ -7,9 +7,9 @@
 // `recv(timeoutMs)` for code that does not return to the event loop.
 
 import * as wasmGlue from "./pkg/pywebworker.js";
-import { Encoder } from "./codec.js";
+import { CodecError, Encoder } from "./codec.js";
 import { MemoryViews, PortReader, TAKEN, payload } from "./port.js";
-import { PREFIX, TAG, STATUS, THREAD_STACK, BatchWriter, Scratch, forEachFrame, describeError, isStrRun, strRunFrames, withBytes } from "./protocol.js";
+import { PREFIX, TAG, STATUS, THREAD_STACK, DEFAULT_MAX_MESSAGE_BYTES, BatchWriter, Scratch, forEachFrame, describeError, isStrRun, strRunFrames, withBytes } from "./protocol.js";
 import { setWaitMode, waitAsync } from "./wait.js";
 
 // The global scope, looked up once: reading `self` costs ~0.3 us in a worker (measured), more
@@ -128,33 +128,70 @@ function runHandler(fn, event) {
 
 // ---- Shared transport: rings in the page's wasm memory ----------------------------------------
 
+/** The error for a message over the channel's limit, thrown before anything of it is sent. */
+function tooLarge(n, max) {
+  return new RangeError(`pywebworker: a message of ${n} bytes is larger than the ${max} bytes this channel takes ` +
+    "(the worker's maxMessageBytes option): send it in smaller pieces, or raise the limit");
+}
+
+/** The error for a status that ends the channel (`channel`: not the user's code's error). */
+function channelError(status, reader) {
+  let e;
+  if (status === STATUS.CLOSED) e = new Error("pywebworker: the page closed this worker's channel");
+  else if (status === STATUS.CORRUPT) {
+    e = new Error(`pywebworker: this worker's channel is unusable: ${reader.problem || "its shared memory is corrupt"}`);
+  } else e = new Error(`pywebworker: the channel failed with status ${status}`);
+  e.channel = true;
+  return e;
+}
+
+/** Tells the page that this side of the channel is broken (the page ends the worker). */
+function reportBroken(e) {
+  control("failed", { corrupt: true, error: describeError(e) });
+}
+
+/** A sink that copies a message into the reused scratch buffer (for Python, which copies it again). */
+const scratchCopy = (u8, at, len) => scratch.copy(u8, at, len);
+
 class SharedTransport {
-  constructor(glue, exports, port) {
+  constructor(glue, exports, port, maxBytes) {
     this.glue = glue;
     this.port = port;
     this.views = new MemoryViews(exports.memory);
-    this.reader = new PortReader(glue, port, this.views, raw);
+    this.maxBytes = maxBytes;
+    this.reader = new PortReader(glue, port, this.views, raw, maxBytes);
     this.maxFrame = glue.maxFramePayload(glue.portFreeBytes(port));
     this.unacked = 0; // messages taken by recv() and not acknowledged yet
     this.ackTimer = null;
     this.closed = false;
   }
 
+  /**
+   * Writes one message, in parts of at most a frame when it is large, waiting (blocking this
+   * worker) for room. Only JavaScript copies bytes here: a worker never allocates in the shared
+   * memory, so terminating it at any instruction leaves no lock taken there.
+   */
   sendBytes(tag, bytes) {
-    const g = this.glue;
-    if (bytes.length <= this.maxFrame) {
-      const ptr = g.portReserve(this.port, bytes.length);
-      if (ptr > 0) {
-        this.views.cover(ptr, bytes.length);
-        this.views.u8.set(bytes, ptr);
-        g.portCommit(this.port, tag, bytes.length, false);
-        return;
+    const g = this.glue, n = bytes.length;
+    if (n > this.maxBytes) throw tooLarge(n, this.maxBytes);
+    for (let at = 0; ;) {
+      const len = Math.min(this.maxFrame, n - at);
+      const ptr = g.portReserve(this.port, len);
+      if (ptr === STATUS.FULL) {
+        g.portFlush(this.port); // the parts written so far: the page reads them and makes room
+        const w = g.portWaitSpace(this.port, len, undefined);
+        if (w < 0) throw new Error(`pywebworker: waiting for room to send failed with status ${w}`);
+        continue;
       }
+      if (ptr < 0) throw channelError(ptr, this.reader);
+      this.views.cover(ptr, len);
+      if (at === 0 && len === n) this.views.u8.set(bytes, ptr);
+      else this.views.u8.set(bytes.subarray(at, at + len), ptr);
+      at += len;
+      const more = at < n;
+      g.portCommit(this.port, tag, len, more);
+      if (!more) return;
     }
-    const status = g.portSend(this.port, tag, bytes, undefined);
-    if (status === STATUS.CLOSED) throw new Error("pywebworker: the page closed this worker's channel");
-    if (status === STATUS.CORRUPT) throw new Error("pywebworker: this worker's channel is corrupt (shared memory was overwritten)");
-    if (status < 0) throw new Error(`pywebworker: send failed with status ${status}`);
   }
 
   /** Takes the next whole message into `this.reader.value`; false when none is waiting. */
@@ -166,14 +203,23 @@ class SharedTransport {
       this.closed = true;
       return false;
     }
-    throw new Error(`pywebworker: this worker's channel is unusable (status ${r}: shared memory is corrupt)`);
+    throw channelError(r, this.reader);
   }
 
   /** Handles every message waiting; returns how many. */
   drain() {
     if (batchHandler) return this.drainBatch();
     let handled = 0;
-    while (this.take()) {
+    for (;;) {
+      try {
+        if (!this.take()) break;
+      } catch (e) {
+        // One message that does not decode is reported and counted; the others go on.
+        if (!(e instanceof CodecError)) throw e;
+        reportError(e);
+        handled++;
+        continue;
+      }
       const pending = dispatch(this.reader.value);
       this.reader.value = undefined;
       if (pending) pending.then(() => this.glue.portAck(this.port, 1));
@@ -212,7 +258,8 @@ class SharedTransport {
       try {
         if (this.drain() > 0) continue;
       } catch (e) {
-        reportError(e);
+        if (e.channel) reportBroken(e);
+        else reportError(e);
         return;
       }
       if (this.closed) break;
@@ -241,14 +288,26 @@ class SharedTransport {
   recv(timeoutMs) {
     reportReady();
     this.ackTaken();
-    const n = this.glue.portRecv(this.port, timeoutMs ?? undefined);
-    if (n === STATUS.TIMEOUT) throw new Error(`pywebworker: recv timed out after ${timeoutMs} ms`);
-    if (n === STATUS.CLOSED) throw new Error("pywebworker: the page closed this worker's channel");
-    if (n < 0) throw new Error(`pywebworker: recv failed with status ${n} (shared memory is corrupt)`);
-    const at = this.glue.portMessage(this.port);
-    this.views.cover(at, n);
-    // Python copies a message at once: no new buffer for it.
-    const value = raw ? scratch.copy(this.views.u8, at, n) : payload(raw, TAG.DATA, this.views.u8, at, n);
+    const g = this.glue, reader = this.reader;
+    const deadline = timeoutMs === undefined || timeoutMs === null ? Infinity : clock.now() + timeoutMs;
+    // Python copies a message at once: it goes into the reused scratch buffer, not a new one.
+    reader.sink = raw ? scratchCopy : null;
+    let r;
+    try {
+      for (;;) {
+        r = reader.take();
+        if (r !== STATUS.EMPTY) break;
+        const left = deadline - clock.now();
+        if (left <= 0) throw new Error(`pywebworker: recv timed out after ${timeoutMs} ms`);
+        g.portWait(this.port, left === Infinity ? undefined : left);
+      }
+    } finally {
+      reader.sink = null;
+    }
+    if (r === STATUS.CLOSED) throw new Error("pywebworker: the page closed this worker's channel");
+    if (r !== TAKEN) throw channelError(r, reader);
+    const value = reader.value;
+    reader.value = undefined;
     // Counted as handled when the script asks for the next one or returns to the event loop.
     this.unacked++;
     this.ackTimer ??= setTimeout(() => this.ackTaken(), 0);
@@ -269,7 +328,8 @@ class SharedTransport {
 const POST_AFTER_MS = 0.2;
 
 class PostTransport {
-  constructor() {
+  constructor(maxBytes) {
+    this.maxBytes = maxBytes;
     this.out = new BatchWriter();
     this.handled = 0;
     this.reported = 0;
@@ -282,6 +342,7 @@ class PostTransport {
    * computes for long does not hold its messages back); `hold`: a frame of a batch whose last
    * frame decides. */
   sendBytes(tag, bytes, hold = false) {
+    if (bytes.length > this.maxBytes) throw tooLarge(bytes.length, this.maxBytes);
     this.out.append(tag, bytes);
     if (this.out.full || (!hold && clock.now() - this.postedAt >= POST_AFTER_MS)) this.flush();
     else this.schedule();
@@ -303,6 +364,15 @@ class PostTransport {
   }
 
   onBatch(frames) {
+    try {
+      this.deliver(frames);
+    } catch (e) {
+      // Batches come from the page's own writer: one that does not parse ends the channel.
+      reportBroken(e);
+    }
+  }
+
+  deliver(frames) {
     if (batchHandler) {
       let count = 0;
       forEachFrame(frames, (tag, u8, at, len) => {
@@ -317,7 +387,16 @@ class PostTransport {
       return;
     }
     forEachFrame(frames, (tag, u8, at, len) => {
-      const pending = dispatch(payload(raw, tag, u8, at, len));
+      let value;
+      try {
+        value = payload(raw, tag, u8, at, len);
+      } catch (e) {
+        if (!(e instanceof CodecError)) throw e;
+        reportError(e); // this message alone: the rest of the batch is delivered
+        this.handled++;
+        return;
+      }
+      const pending = dispatch(value);
       if (pending) {
         pending.then(() => {
           this.handled++;
@@ -466,7 +545,7 @@ nativeAddListener("message", async function onInit({ data }) {
   }
   if (!data || typeof data.type !== "string" || !data.type.startsWith(PREFIX)) return;
   if (data.type === PREFIX + "link") {
-    transport = new SharedTransport(boot.glue, boot.exports, data.port);
+    transport = new SharedTransport(boot.glue, boot.exports, data.port, boot.init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     await start(boot.init);
     return;
   }
@@ -488,7 +567,7 @@ nativeAddListener("message", async function onInit({ data }) {
     return;
   }
   control("thread", { locked });
-  transport = new PostTransport();
+  transport = new PostTransport(init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   await start(init);
 });
 

@@ -300,24 +300,46 @@ fn bad_capacities_are_refused_with_a_clear_error() {
 
 #[test]
 fn lazy_release_shows_room_in_batches_and_when_empty() {
-    // 8 KiB: an eighth of the ring is 64 frames, so the frame count decides.
+    // 8 KiB: an eighth of the ring is 64 frames, so the frame count decides. A first frame, read
+    // at once, moves the consumer to 3600 so that the ring then ends exactly at its end and a
+    // frame never needs a wrap marker: room is free bytes, nothing else.
     let (mut tx, mut rx) = pywebworker::ring::ring(8192).unwrap();
+    tx.try_send(1, &[0; 3592]).unwrap();
+    rx.peek_detached().unwrap();
+    assert!(rx.release_peeked());
     for i in 0..40u8 {
         tx.try_send(1, &[i]).unwrap();
     }
-    let free = tx.free_bytes();
+    tx.try_send(1, &[0; 3944]).unwrap();
+    assert!(tx.has_room_or_done(3592), "3600 bytes are free");
     for i in 0..31u8 {
         let (p, len, _) = rx.peek_detached().unwrap();
         // SAFETY: the peeked payload is `len` readable bytes until released.
         assert_eq!(unsafe { std::slice::from_raw_parts(p.as_ptr(), len as usize) }, [i]);
         assert!(rx.release_peeked_lazily());
     }
-    assert!(!tx.has_room_or_done(free + 16), "31 lazy releases are not shown yet");
+    assert!(!tx.has_room_or_done(3608), "31 lazy releases are not shown yet");
     rx.peek_detached().unwrap();
     rx.release_peeked_lazily();
-    assert!(tx.has_room_or_done(free + 32 * 16), "the 32nd shows all of them");
+    assert!(tx.has_room_or_done(4088), "the 32nd shows all of them");
     while rx.peek_detached().is_ok() {
         rx.release_peeked_lazily();
     }
-    assert!(tx.has_room_or_done(8192), "finding the ring empty shows the rest");
+    tx.try_send(1, &[0; 4088]).unwrap();
+    assert!(tx.has_room_or_done(4088), "finding the ring empty shows the rest");
+}
+
+#[test]
+fn room_for_a_frame_counts_its_wrap_marker() {
+    // A frame that does not fit before the end of the region needs the bytes up to the end too:
+    // free bytes alone would say "room" where reserve says "full".
+    let (mut tx, mut rx) = pywebworker::ring::ring(1024).unwrap();
+    tx.try_send(1, &[0; 248]).unwrap(); // 256 bytes
+    tx.try_send(1, &[0; 504]).unwrap(); // 512 bytes: the tail is 256 bytes before the end
+    rx.peek_detached().unwrap();
+    assert!(rx.release_peeked()); // 512 bytes free in all, 256 of them before the end
+    assert!(!tx.has_room_or_done(296), "304 bytes are free, but not in one piece");
+    assert!(tx.reserve(296).is_err());
+    assert!(tx.has_room_or_done(248), "256 bytes fit before the end");
+    assert!(tx.has_room_or_done(5000), "a frame over the largest is an error, not a wait");
 }

@@ -18,16 +18,20 @@ pub struct Link {
 // the two ports share is atomic.
 unsafe impl Sync for Link {}
 
-/// One end of a [`Link`]: the duplex endpoint plus the buffer that whole messages are
-/// reassembled into.
+/// One end of a [`Link`]: the duplex endpoint, and the length and tag/flags word of the frame
+/// peeked last, as validated by the consumer.
+///
+/// `peeked` comes first (`repr(C)`), so JavaScript reads it at the port's own address instead of
+/// reading the frame header again from the ring, where the peer could have changed it since it
+/// was checked. A port allocates nothing after [`Link::new`]: a worker that is terminated at any
+/// instruction cannot leave the shared allocator locked or a buffer half grown.
 #[derive(Debug)]
+#[repr(C)]
 pub struct Port {
+    /// `[length, tag and flags]` of the frame returned by the last peek.
+    pub peeked: [u32; 2],
     /// The rings and acknowledgement counters of this end.
     pub endpoint: Endpoint,
-    /// The last message received whole (`recv`/`try_recv`).
-    pub message: Vec<u8>,
-    /// The tag of that message.
-    pub tag: u16,
 }
 
 impl Link {
@@ -37,7 +41,7 @@ impl Link {
     /// [`AttachError::BadCapacity`] for a capacity that is not a power of two in range.
     pub fn new(capacity: u32) -> Result<Box<Link>, AttachError> {
         let (a, b) = duplex(capacity)?;
-        let port = |endpoint| Padded::new(UnsafeCell::new(Port { endpoint, message: Vec::new(), tag: 0 }));
+        let port = |endpoint| Padded::new(UnsafeCell::new(Port { peeked: [0; 2], endpoint }));
         Ok(Box::new(Link { ports: [port(a), port(b)] }))
     }
 
@@ -68,8 +72,9 @@ mod tests {
         let (a, b) = unsafe { (&mut *(*link).port_ptr(0), &mut *(*link).port_ptr(1)) };
         a.endpoint.send(3, b"hi", None).unwrap();
         assert_eq!(a.endpoint.unsettled(), 1);
-        assert_eq!(b.endpoint.recv(&mut b.message, None).unwrap(), 3);
-        assert_eq!(b.message, b"hi");
+        let mut message = Vec::new();
+        assert_eq!(b.endpoint.recv(&mut message, None).unwrap(), 3);
+        assert_eq!(message, b"hi");
         b.endpoint.ack(1);
         assert_eq!(a.endpoint.unsettled(), 0);
         // SAFETY: made by Link::new, freed once, nobody uses the ports any more.

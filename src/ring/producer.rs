@@ -82,13 +82,29 @@ impl Producer {
         self.ring.capacity - self.tail.wrapping_sub(self.head_cache)
     }
 
-    /// Whether `need` bytes are free now (reads the consumer's position afresh if needed), or
-    /// the ring cannot be written any more (closed or corrupt): then waiting would not help.
-    pub fn has_room_or_done(&mut self, need: u32) -> bool {
-        if self.free_bytes() >= need.min(self.ring.capacity) {
+    /// Whether a frame of `len` payload bytes can be reserved now (reads the consumer's position
+    /// afresh if needed), or the ring cannot be written any more (closed or corrupt, or `len` is
+    /// over the largest frame): then waiting would not help. "Can be reserved" counts the wrap
+    /// marker a frame that does not fit before the end of the region needs, exactly as
+    /// [`reserve`](Self::reserve) does, so a caller that waits until this is true and then
+    /// reserves never finds the ring full.
+    pub fn has_room_or_done(&mut self, len: u32) -> bool {
+        if len > max_frame_payload(self.ring.capacity) {
             return true;
         }
-        self.reload_head().is_err() || self.free_bytes() >= need.min(self.ring.capacity) || self.is_closed()
+        let needed = self.bytes_needed(len);
+        if self.free_bytes() >= needed {
+            return true;
+        }
+        self.reload_head().is_err() || self.free_bytes() >= needed || self.is_closed()
+    }
+
+    /// Bytes a frame of `len` payload bytes takes at the current tail, with the wrap marker
+    /// before it when it does not fit before the end of the region.
+    fn bytes_needed(&self, len: u32) -> u32 {
+        let size = frame_size(len);
+        let to_end = self.ring.capacity - (self.tail & self.ring.mask());
+        if size > to_end { to_end + size } else { size }
     }
 
     /// The doorbell the consumer rings when it frees room (for waiting asynchronously on the
@@ -277,7 +293,7 @@ impl Producer {
         let size = frame_size(len);
         let offset = self.tail & self.ring.mask();
         let to_end = self.ring.capacity - offset;
-        let needed = if size > to_end { to_end + size } else { size };
+        let needed = self.bytes_needed(len);
         if self.free_bytes() < needed {
             self.reload_head()?;
             if self.free_bytes() < needed {

@@ -4,7 +4,6 @@
 
 use super::shared::{recv_status, send_status, status, timeout_ns};
 use crate::channel::{Link, Port};
-use crate::ring::RecvError;
 use crate::wait;
 use wasm_bindgen::prelude::*;
 
@@ -65,20 +64,15 @@ pub fn port_flush(p: u32) {
     port(p).endpoint.producer().flush();
 }
 
-/// Sends `bytes` as one message of any size, waiting for room (workers only): 0 or a status.
-#[wasm_bindgen(js_name = portSend)]
-pub fn port_send(p: u32, tag: u16, bytes: &[u8], timeout_ms: Option<f64>) -> i32 {
-    port(p).endpoint.send(tag, bytes, timeout_ns(timeout_ms)).map_or_else(send_status, |()| 0)
-}
-
 /// Begins an asynchronous wait for room: the value for `Atomics.waitAsync` on the word at
-/// `portSpaceWord`, or `undefined` when `need` bytes are free (or the ring is closed: the next
-/// write reports it). Pair with `portEndSpace`.
+/// `portSpaceWord`, or `undefined` when a frame of `len` payload bytes can be reserved now (or
+/// the ring is closed or corrupt, or `len` is over the largest frame: the next reserve reports
+/// it). Pair with `portEndSpace`.
 #[wasm_bindgen(js_name = portBeginSpace)]
-pub fn port_begin_space(p: u32, need: u32) -> Option<i32> {
+pub fn port_begin_space(p: u32, len: u32) -> Option<i32> {
     let tx = port(p).endpoint.producer();
     let seen = tx.space_bell().announce();
-    if tx.has_room_or_done(need) {
+    if tx.has_room_or_done(len) {
         tx.space_bell().retire();
         return None;
     }
@@ -97,23 +91,44 @@ pub fn port_space_word(p: u32) -> u32 {
     port(p).endpoint.producer().space_bell().seq_word().as_ptr() as usize as u32
 }
 
+/// Sleeps until a frame of `len` payload bytes can be reserved (or the ring is closed or
+/// corrupt: the next reserve reports it), workers only: 0, TIMEOUT or WOULD_BLOCK.
+#[wasm_bindgen(js_name = portWaitSpace)]
+pub fn port_wait_space(p: u32, len: u32, timeout_ms: Option<f64>) -> i32 {
+    if !wait::can_block() {
+        return status::WOULD_BLOCK;
+    }
+    let deadline = timeout_ns(timeout_ms).map(|t| wait::now_ns().saturating_add(t));
+    let tx = port(p).endpoint.producer();
+    let bell: *const crate::wait::Doorbell = tx.space_bell();
+    // SAFETY: the doorbell is in the ring's header, which lives as long as the link; `ready`
+    // only updates the producer's cached position, never the bell.
+    if unsafe { &*bell }.wait_until(deadline, || tx.has_room_or_done(len)) {
+        0
+    } else {
+        status::TIMEOUT
+    }
+}
+
 /// Free bytes in the outgoing ring (may be stale).
 #[wasm_bindgen(js_name = portFreeBytes)]
 pub fn port_free_bytes(p: u32) -> u32 {
     port(p).endpoint.producer().free_bytes()
 }
 
-/// Peeks the next incoming frame in place: its payload's address (the frame's length and
-/// tag/flags are the two `u32` just before it), or a negative status: PARTIAL while a message
-/// that arrives in parts is half read (finish it with `portTryRecv`).
+/// Peeks the next incoming frame in place: its payload's address, or a negative status. The
+/// frame's length and tag/flags word, as validated, are stored at the port's address (`peeked`,
+/// the first two `u32` of the port): read them there, never from the ring, which the peer can
+/// change after the check. A message in parts arrives as frames with the MORE flag; the caller
+/// reassembles it (nothing is allocated here).
 #[wasm_bindgen(js_name = portPeek)]
 pub fn port_peek(p: u32) -> i32 {
-    let rx = port(p).endpoint.consumer();
-    if rx.has_partial() {
-        return status::PARTIAL;
-    }
-    match rx.peek_detached() {
-        Ok((ptr, _, _)) => ptr.as_ptr() as usize as i32,
+    let port = port(p);
+    match port.endpoint.consumer().peek_detached() {
+        Ok((ptr, len, meta)) => {
+            port.peeked = [len, meta];
+            ptr.as_ptr() as usize as i32
+        }
         Err(e) => recv_status(e),
     }
 }
@@ -129,44 +144,6 @@ pub fn port_has_data(p: u32) -> bool {
 #[wasm_bindgen(js_name = portRelease)]
 pub fn port_release(p: u32) -> bool {
     port(p).endpoint.consumer().release_peeked_lazily()
-}
-
-/// Receives one whole message without waiting: its length (bytes at `portMessage`), or a status.
-#[wasm_bindgen(js_name = portTryRecv)]
-pub fn port_try_recv(p: u32) -> i32 {
-    let port = port(p);
-    let r = port.endpoint.consumer().try_recv(&mut port.message);
-    finish(port, r)
-}
-
-/// Receives one whole message, sleeping until one arrives (workers only).
-#[wasm_bindgen(js_name = portRecv)]
-pub fn port_recv(p: u32, timeout_ms: Option<f64>) -> i32 {
-    let port = port(p);
-    let r = port.endpoint.consumer().recv(&mut port.message, timeout_ns(timeout_ms));
-    finish(port, r)
-}
-
-fn finish(port: &mut Port, r: Result<u16, RecvError>) -> i32 {
-    match r {
-        Ok(tag) => {
-            port.tag = tag;
-            port.message.len() as i32
-        }
-        Err(e) => recv_status(e),
-    }
-}
-
-/// Address of the last message received whole.
-#[wasm_bindgen(js_name = portMessage)]
-pub fn port_message(p: u32) -> u32 {
-    port(p).message.as_ptr() as usize as u32
-}
-
-/// Tag of the last message received whole.
-#[wasm_bindgen(js_name = portTag)]
-pub fn port_tag(p: u32) -> u16 {
-    port(p).tag
 }
 
 /// Sleeps until a frame may be waiting or the peer closed (workers only): 0 or a status.

@@ -17,8 +17,6 @@ pub mod status {
     pub const TIMEOUT: i32 = -5;
     /// This thread may not block (the page's main thread).
     pub const WOULD_BLOCK: i32 = -6;
-    /// A message is being reassembled: read the rest of it with `tryRecv`, not `peek`.
-    pub const PARTIAL: i32 = -7;
 }
 
 pub(crate) fn send_status(e: SendError) -> i32 {
