@@ -114,6 +114,8 @@ def _translate(e: JsException) -> Exception:
     message = str(getattr(err, "message", e)) if err is not None else str(e)
     if name == "TypeError":
         return TypeError(message)
+    if name == "RangeError":
+        return ValueError(message)
     cls = _ERRORS.get(name)
     if cls is None:
         return e
@@ -189,16 +191,23 @@ class JsWorker:
     Inside the worker the script uses ``self.onmessage`` and ``self.postMessage`` as usual.
     ``capacity`` is the bytes of each of the worker's two rings (shared transport; a power of two,
     default 256 KiB): more lets larger bursts travel without waiting for the other side.
+    ``max_message_bytes`` is the largest message (encoded) either side may send, 256 MiB by
+    default: a larger one raises ``ValueError`` before anything is sent, and a worker that sends
+    one anyway ends with ``ChannelCorruptError``.
     """
 
     def __init__(self, script: str | None = None, *, url: str | None = None, transport: str = "auto",
-                 settle_timeout: float = 10.0, name: str | None = None, capacity: int | None = None) -> None:
+                 settle_timeout: float = 10.0, name: str | None = None, capacity: int | None = None,
+                 max_message_bytes: int | None = None) -> None:
         if (script is None) == (url is None):
             raise TypeError("give a worker either a script (source text) or url=")
         self._create(script, url, {"transport": transport, "settleTimeout": settle_timeout * 1000, "name": name,
-                                   "capacity": capacity})
+                                   "capacity": capacity, "maxMessageBytes": max_message_bytes})
 
     def _create(self, script: str | None, url: str | None, options: dict[str, Any]) -> None:
+        limit = options.get("maxMessageBytes")
+        if limit is not None and (type(limit) is not int or limit < 1 or limit > 1 << 31):
+            raise ValueError(f"max_message_bytes is a whole number of bytes from 1 to 2**31, not {limit!r}")
         capacity = options.get("capacity")
         if capacity is not None and (type(capacity) is not int or capacity < 64 or capacity > 1 << 30
                                      or capacity & (capacity - 1)):
@@ -236,7 +245,14 @@ class JsWorker:
         # and joining a burst of large messages into one bytes object is a large new allocation).
         self._burst_part = _BURST_PART if shared else 1 << 62
         self._burst_part_bytes = _BURST_PART_BYTES if shared else _POST_PART_BYTES
+        self._max_message_bytes = int(self._js.maxMessageBytes)
         self._tick_pending = False
+
+    def _check_size(self, n: int) -> None:
+        """Refuses a message over the size limit, before anything of it is sent."""
+        if n > self._max_message_bytes:
+            raise ValueError(f"a message of {n} bytes (encoded) is larger than the {self._max_message_bytes} bytes a "
+                             "worker's channel takes: send it in smaller pieces, or raise max_message_bytes")
 
     @property
     def transport(self) -> str:
@@ -287,13 +303,16 @@ class JsWorker:
                 self._close_run()
             if t is str:
                 b = value.encode()
-                self._out.append(_str_frame_head(len(b) + 5, _STR, len(b)))
+                head = _str_frame_head(len(b) + 5, _STR, len(b))
             elif t is bytes:
                 b = value
-                self._out.append(_bytes_frame_head(len(b) + 6, _BYTES, _KIND_BYTES, len(b)))
+                head = _bytes_frame_head(len(b) + 6, _BYTES, _KIND_BYTES, len(b))
             else:
                 b = encode(value)
-                self._out.append(_len_prefix(len(b)))
+                head = _len_prefix(len(b))
+            if len(b) >= self._burst_part_bytes:
+                self._check_size(len(b) + len(head) - 4)
+            self._out.append(head)
             self._out.append(b)
             # On the shared transport a long burst leaves in parts, so the worker starts on the
             # first messages while the page still sends the rest (an echo of 16-byte str in bursts
@@ -302,6 +321,7 @@ class JsWorker:
                 self._send_out()
             return
         payload = encode(value)
+        self._check_size(len(payload))
         try:
             self._js.sendEncoded(js_bytes(payload))
         except JsException as e:
@@ -547,7 +567,7 @@ class PyWorker(JsWorker):
     def __init__(self, script: str | None = None, *, url: str | None = None, transport: str = "auto",
                  settle_timeout: float = 60.0, name: str | None = None, packages: list[str] | tuple[str, ...] = (),
                  env: dict[str, str] | None = None, index_url: str | None = None, stdout: Output = None,
-                 stderr: Output = None, capacity: int = PYWORKER_CAPACITY) -> None:
+                 stderr: Output = None, capacity: int = PYWORKER_CAPACITY, max_message_bytes: int | None = None) -> None:
         if script is not None and url is not None:
             raise TypeError("give a PyWorker a script (Python source) or url=, not both")
         if index_url is None:
@@ -563,7 +583,8 @@ class PyWorker(JsWorker):
                   "repl": script is None and url is None}
         self._proxies = [_output(stdout), _output(stderr)]
         self._create(script, url, {"transport": transport, "settleTimeout": settle_timeout * 1000, "name": name,
-                                   "capacity": capacity, "python": python, "stdout": self._proxies[0], "stderr": self._proxies[1]})
+                                   "capacity": capacity, "maxMessageBytes": max_message_bytes, "python": python,
+                                   "stdout": self._proxies[0], "stderr": self._proxies[1]})
 
 
 def _output(to: Output) -> Any:
