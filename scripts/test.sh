@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs every test: native (unit, integration, property, stress), loom
-# models, Miri, and the browser suite in headless Chromium, then again in headless Firefox ESR.
+# models, Miri, and the browser suite and the fault suite in headless Chromium, then again in
+# headless Firefox ESR.
 # Ends with one summary line.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e
@@ -49,10 +50,14 @@ count_cargo "$log/miri.log"
 stage wasm bash scripts/build-wasm.sh
 stage wheel bash scripts/build-wheel.sh
 if [ -f target/pkg/pywebworker_bg.wasm ] && [[ ! " ${broken[*]} " =~ " wasm " ]]; then
-  stage browser node --test --test-concurrency=1 tests/js/ tests/browser/
+  # The fault suite (tests/faults/) runs in both browsers; its codec fuzzing needs no browser
+  # and runs once, with the JavaScript unit tests.
+  faults=$(ls tests/faults/*.test.mjs | grep -v '/codec')
+  stage browser node --test --test-concurrency=1 tests/js/ tests/browser/ tests/faults/
   count_node "$log/browser.log"
   # The same browser tests in headless Firefox ESR, driven through geckodriver.
-  stage firefox env PYWEBWORKER_BROWSER=firefox node --test --test-concurrency=1 tests/browser/
+  # shellcheck disable=SC2086
+  stage firefox env PYWEBWORKER_BROWSER=firefox node --test --test-concurrency=1 tests/browser/ $faults
   count_node "$log/firefox.log"
 fi
 
