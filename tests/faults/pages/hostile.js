@@ -1,0 +1,1 @@
+// Hostile workers: writes to the shared ring headers, forged control messages (scenarios follow).
