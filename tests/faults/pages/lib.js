@@ -198,6 +198,8 @@ export class Receiver {
     this.problems = [];
     this.echoes = [];
     this.report = null;
+    /** @type {{value: number, at: number} | null} a worker's "last message before close()" */
+    this.last = null;
     this.errors = [];
     this.lastAt = 0;
     /** @type {{error: any, at: number} | null} */
@@ -236,6 +238,10 @@ export class Receiver {
       }
       if ("report" in v) {
         this.report = v.report;
+        return;
+      }
+      if ("last" in v) {
+        this.last = { value: v.last, at: now() };
         return;
       }
     }

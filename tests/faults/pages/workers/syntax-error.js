@@ -1,0 +1,2 @@
+let x = ;
+self.onmessage = (e) => self.postMessage(e.data);
