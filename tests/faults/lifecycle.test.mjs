@@ -40,6 +40,16 @@ for (const isolated of [true, false]) {
       assertLag(watchdog);
     });
 
+    test("a worker computing outside its handlers: settle() while a message larger than the ring waits for room does not block the page",
+         { timeout: 60_000 }, async () => {
+      const { result: r, watchdog, pageErrors } = await host.run("busy-worker-settle", { busyMs: 1500 }, { timeout: 40_000 });
+      console.log(`[faults ${transport}] busy worker, settle(): ${JSON.stringify(r)}`);
+      assert.deepEqual(r.failures, [], describeFailures(r.failures));
+      assert.ok(r.lagDuringSettle < 200, `the page's event loop was blocked for ${r.lagDuringSettle} ms while settle() waited for the busy worker`);
+      assertNoPageErrors(pageErrors);
+      assertLag(watchdog);
+    });
+
     test("an unhandled rejection and an async handler's exception in the worker arrive as WorkerErrors; the worker keeps working",
          { timeout: 60_000 }, async () => {
       const { result: r, watchdog, pageErrors } = await host.run("unhandled-rejection", {}, { timeout: 40_000 });

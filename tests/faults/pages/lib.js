@@ -261,7 +261,7 @@ export class Receiver {
  * report (which comes after everything it streamed) and compares counts. Returns a list of
  * problems (empty when nothing was lost, reordered, duplicated or torn either way).
  */
-export async function finishStream(worker, rx, tx, what) {
+export async function finishStream(worker, rx, tx, what, reportMs = 10_000) {
   tx.stop();
   const problems = [];
   if (tx.error) problems.push(`${what}: sending failed: ${errText(tx.error)}`);
@@ -271,8 +271,8 @@ export async function finishStream(worker, rx, tx, what) {
     problems.push(`${what}: the report could not be asked for: ${errText(e)}`);
     return problems;
   }
-  if (!(await until(() => rx.report !== null || rx.ended !== null, 10_000))) {
-    problems.push(`${what}: no report from the worker within 10 s (state ${worker.state})`);
+  if (!(await until(() => rx.report !== null || rx.ended !== null, reportMs))) {
+    problems.push(`${what}: no report from the worker within ${reportMs / 1000} s (state ${worker.state})`);
     return problems;
   }
   if (rx.ended) {

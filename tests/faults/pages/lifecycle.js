@@ -285,3 +285,49 @@ register("throwing-onerror", async ({ capacity = 4096 }) => {
   w.kill();
   return { failures: failures.list(), calls };
 });
+
+// ---- A worker busy outside its handlers -------------------------------------------------------
+
+const BUSY = `
+// {busyLater: ms}: answers {busy: ms}, then, from a timer (after its handler returned and the
+// message was acknowledged), computes for ms milliseconds without reading. Anything else: echoed,
+// a {big} message as its length.
+self.onmessage = (e) => {
+  const m = e.data;
+  if (m && m.busyLater) {
+    self.postMessage({ busy: m.busyLater });
+    setTimeout(() => {
+      const end = performance.now() + m.busyLater;
+      while (performance.now() < end) { /* computing */ }
+    }, 0);
+    return;
+  }
+  self.postMessage(m && m.big ? { big: m.big.length } : m);
+};`;
+
+register("busy-worker-settle", async ({ capacity = 4096, busyMs = 1500 }) => {
+  const failures = new Failures();
+  const w = new pw.JsWorker(BUSY, { capacity });
+  await within(w.start(), 10_000, "start()");
+  w.send({ busyLater: busyMs });
+  const busy = await w.recv(5000);
+  if (busy?.busy !== busyMs) failures.add("the worker did not answer before computing", JSON.stringify(busy));
+  await sleep(50); // the worker computes now, everything sent so far acknowledged
+  window.watchdog.reset();
+  // Larger than the ring: its first parts go, the rest waits for room while the worker computes.
+  w.send({ big: new Uint8Array(3 * capacity) });
+  const t0 = now();
+  const settled = track(w.settle(10_000));
+  await until(() => settled.state !== "pending", 10_000);
+  const lag = window.watchdog.read().max;
+  if (settled.state !== "resolved") failures.add("settle() did not resolve once the worker was idle again", settled.error ? errText(settled.error) : "pending");
+  let big;
+  try {
+    big = await w.recv(5000);
+  } catch (e) {
+    big = errText(e);
+  }
+  if (big?.big !== 3 * capacity) failures.add("the large message did not arrive whole", JSON.stringify(big));
+  w.kill();
+  return { failures: failures.list(), settleMs: settled.at ? Math.round(settled.at - t0) : null, lagDuringSettle: Math.round(lag) };
+});
