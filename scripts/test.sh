@@ -48,6 +48,19 @@ stage miri env PROPTEST_CASES=8 PYWEBWORKER_STRESS_MESSAGES=2000 MIRIFLAGS="-Zmi
 count_cargo "$log/miri.log"
 
 stage wasm bash scripts/build-wasm.sh
+# The wasm-only Rust paths (src/wait/wasm.rs, src/transport/) in a dedicated worker of each
+# browser: tests/wasm_*.rs, run by wasm-bindgen's test runner (browser settings in webdriver.json).
+# The runner takes the first driver it finds in the environment, so Chromium's run unsets GECKODRIVER.
+wasm_worker_tests() {
+  env "$@" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner WASM_BINDGEN_TEST_TIMEOUT=120 \
+    cargo "+$NIGHTLY" test --target wasm32-unknown-unknown --config .cargo/atomics.toml \
+    --target-dir target/wasm-test --test 'wasm_*'
+}
+stage wasm-worker-chromium wasm_worker_tests -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)"
+count_cargo "$log/wasm-worker-chromium.log"
+stage wasm-worker-firefox wasm_worker_tests GECKODRIVER="$GECKODRIVER"
+count_cargo "$log/wasm-worker-firefox.log"
+
 stage wheel bash scripts/build-wheel.sh
 if [ -f target/pkg/pywebworker_bg.wasm ] && [[ ! " ${broken[*]} " =~ " wasm " ]]; then
   # The fault suite (tests/faults/) runs in both browsers; its codec fuzzing needs no browser
