@@ -5,9 +5,10 @@
 //   that the page itself comes through it. It does nothing when the page is already
 //   `crossOriginIsolated`, when service workers are unavailable (no secure context, old browser),
 //   or when a reload in this tab already failed to isolate the page (no reload loop).
-// - as the service worker, it adds `Cross-Origin-Opener-Policy: same-origin`,
-//   `Cross-Origin-Embedder-Policy: require-corp` (or `credentialless`) and
-//   `Cross-Origin-Resource-Policy: cross-origin` to every same-origin response.
+// - as the service worker, it adds `Cross-Origin-Opener-Policy: same-origin` and
+//   `Cross-Origin-Embedder-Policy: require-corp` (or `credentialless`) to every same-origin
+//   response, and `Cross-Origin-Resource-Policy: cross-origin` to those that are not pages
+//   (navigations).
 // A service worker controls only the pages at or below its own folder: serve this file from the
 // site's root or from the pages' folder.
 // Options, as attributes of the script tag: data-coep="credentialless" (cross-origin resources
@@ -41,18 +42,37 @@
       if (new URL(request.url).origin !== self.location.origin) return;
       // fetch() rejects such a request outside same-origin mode (sent by developer tools).
       if (request.cache === "only-if-cached" && request.mode !== "same-origin") return;
-      event.respondWith(fetch(request).then((response) => isolated(response, coep)));
+      event.respondWith(fetch(request).then((response) => isolated(request, response, coep)));
     });
   }
 
-  function isolated(response, coep) {
+  function isolated(request, response, coep) {
+    // Navigations are fetched with redirect mode "manual": their redirects arrive here as
+    // opaqueredirect and the browser follows them itself, through this worker again.
     if (response.status === 0 || response.type === "opaque" || response.type === "opaqueredirect") {
+      return response;
+    }
+    if (response.redirected) {
+      // A response built here has no URL of its own, so the page would take it for the request's:
+      // a module script would resolve its imports and `import.meta.url` against the URL before
+      // the redirect, fetch() would report no redirect. Sending the browser to the final URL
+      // instead makes it request that URL itself (through this worker, this time without a
+      // redirect), at the cost of fetching it twice.
+      if (request.method === "GET" || request.method === "HEAD") {
+        response.body?.cancel().catch(() => {});
+        return Response.redirect(response.url, 307);
+      }
+      // Repeating another method could repeat its effect. Such a request comes from fetch() or
+      // XMLHttpRequest (navigations never arrive redirected), whose responses need none of these
+      // headers: the original, with its URL, serves best.
       return response;
     }
     const headers = new Headers(response.headers);
     headers.set("Cross-Origin-Opener-Policy", "same-origin");
     headers.set("Cross-Origin-Embedder-Policy", coep);
-    headers.set("Cross-Origin-Resource-Policy", "cross-origin");
+    // A page needs only COOP and COEP to be isolated; CORP on it would only let other sites'
+    // cross-origin isolated pages frame it (their COEP otherwise blocks it).
+    if (request.mode !== "navigate") headers.set("Cross-Origin-Resource-Policy", "cross-origin");
     const bodiless = [101, 103, 204, 205, 304].includes(response.status);
     return new Response(bodiless ? null : response.body,
       { status: response.status, statusText: response.statusText, headers });
