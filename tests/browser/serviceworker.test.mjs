@@ -1,23 +1,40 @@
 // The service worker for hosts that cannot send headers (js-shim/isolation-sw.js, registered by
 // demo/pyodide-sw.html from the page's folder): on a server that sends no COOP/COEP, the Pyodide
 // demo (demo/py/python_echo.py) reloads once, is then cross-origin isolated and uses the shared
-// rings; the same demo without the service worker uses postMessage.
+// rings; the same demo without the service worker uses postMessage. On a lighter page
+// (tests/browser/pages/sw-page.html): the headers it gives pages and other responses, and
+// responses reached through a redirect.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer, request as httpRequest } from "node:http";
 import { serve } from "../../server-headers/serve.mjs";
 import { launchBrowser, ROOT } from "./harness.mjs";
 
 const SW_PAGE = "/demo/pyodide-sw.html?script=python_echo.py";
 const PLAIN_PAGE = "/demo/pyodide.html?script=python_echo.py";
 const RELOAD_GUARD = "pywebworker-isolation-reload";
+const TEST_PAGE = "/tests/browser/pages/sw-page.html";
+// Redirects (302) answered by the plain server of `withPlainServer`. The modules' new folder
+// differs from the old one, so that imports resolved against the old URL fail; the page's old URL
+// is in the service worker's scope, so that the navigation's redirect passes through it.
+const MOVED = {
+  "/moved/sw-module.mjs": "/tests/browser/pages/sw-module.mjs",
+  "/moved/sw-worker.mjs": "/tests/browser/pages/sw-worker.mjs",
+  "/tests/browser/pages/sw-moved.html": TEST_PAGE,
+};
 // Counting the page's loads and seeding sessionStorage before a page's scripts run take
 // Playwright's navigation events and init scripts, which the WebDriver Firefox driver lacks.
 const skip = process.env.PYWEBWORKER_BROWSER === "firefox"
   && "the reload is watched through Playwright's navigation events, Chromium only; it runs in the Chromium stage";
+const skipHeaders = process.env.PYWEBWORKER_BROWSER === "firefox"
+  && "the page's response headers come from Playwright's response events, Chromium only; it runs in the Chromium stage";
 
-/** A plain server (no isolation headers) and a browser; `fn({url, browser, newPage})`. */
+/**
+ * A plain server (no COOP, COEP or CORP headers; the paths of MOVED redirect) and a browser;
+ * `fn({url, browser, newPage})`.
+ */
 async function withPlainServer(fn) {
-  const server = await serve({ root: ROOT, isolated: false });
+  const server = await plain(await serve({ root: ROOT, isolated: false }));
   const browser = await launchBrowser();
   try {
     const newPage = async () => {
@@ -38,25 +55,71 @@ async function withPlainServer(fn) {
   }
 }
 
+/**
+ * A server in front of `upstream` ({url, close}): without the CORP header serve.mjs always sends
+ * (so that only the service worker can add it), and with MOVED's redirects (serve.mjs has none).
+ */
+function plain(upstream) {
+  const proxy = createServer((req, res) => {
+    const target = MOVED[new URL(req.url, "http://x").pathname];
+    if (target) {
+      res.writeHead(302, { Location: target, "Cache-Control": "no-store" }).end();
+      return;
+    }
+    const forward = httpRequest(upstream.url + req.url, { method: req.method, headers: req.headers }, (answer) => {
+      const { "cross-origin-resource-policy": _, ...headers } = answer.headers;
+      res.writeHead(answer.statusCode, headers);
+      answer.pipe(res);
+    });
+    forward.on("error", (e) => res.destroy(e));
+    req.pipe(forward);
+  });
+  return new Promise((ok, fail) => {
+    proxy.once("error", fail);
+    proxy.listen(0, "127.0.0.1", () => ok({
+      url: `http://127.0.0.1:${proxy.address().port}`,
+      close: async () => {
+        await new Promise((done) => { proxy.closeAllConnections(); proxy.close(done); });
+        await upstream.close();
+      },
+    }));
+  });
+}
+
 /** Waits for the demo's `window.demo`, across a reload of the page. */
-async function demoResult(page, state) {
-  const deadline = Date.now() + 120_000;
+function demoResult(page, state) {
+  return acrossReloads(page, state, () => window.demo, 120_000);
+}
+
+/** Waits for `fn()` to be truthy in the page, across its reloads; returns its value. */
+async function acrossReloads(page, state, fn, timeout) {
+  const deadline = Date.now() + timeout;
   for (;;) {
     try {
-      const handle = await page.waitForFunction(() => window.demo, null, { timeout: Math.max(1, deadline - Date.now()) });
+      const handle = await page.waitForFunction(fn, null, { timeout: Math.max(1, deadline - Date.now()) });
       return await handle.jsonValue();
     } catch (e) {
-      if (Date.now() < deadline && /context was destroyed|navigat/i.test(e.message)) continue;
+      // Playwright says the context was destroyed; WebDriver BiDi (Firefox) that the realm or the
+      // script went away while the page reloaded.
+      if (Date.now() < deadline && /context was destroyed|navigat|realm|discarded|no such/i.test(e.message)) continue;
       throw new Error(`${e.message}; the page's errors and warnings: ${JSON.stringify(state.errors)}`);
     }
   }
+}
+
+/** Opens the light test page and waits until the service worker isolated it (one reload). */
+async function isolatedTestPage(page, state, url) {
+  await page.goto(url + TEST_PAGE);
+  const result = await acrossReloads(page, state, () => window.swPage, 30_000);
+  assert.deepEqual(result, { isolation: "isolated", isolated: true }, "the test page is isolated by the service worker");
 }
 
 test("service worker: on a server without headers the demo reloads once, then is isolated and uses the shared transport", { skip }, async () => {
   await withPlainServer(async ({ url, newPage }) => {
     const direct = await fetch(url + "/demo/pyodide-sw.html");
     await direct.text();
-    assert.equal(direct.headers.get("cross-origin-embedder-policy"), null, "the server itself sends no COEP");
+    assert.deepEqual(["opener", "embedder", "resource"].map((kind) => direct.headers.get(`cross-origin-${kind}-policy`)),
+      [null, null, null], "the server itself sends no COOP, COEP or CORP");
 
     const { page, state } = await newPage();
     await page.goto(url + SW_PAGE, { waitUntil: "commit" });  // the page reloads itself soon
@@ -117,5 +180,71 @@ test("service worker: a tab whose reload did not isolate the page is not reloade
     assert.equal(state.loads, 1, "no second reload");
     assert.ok(state.errors.some((text) => /still not cross-origin isolated after a reload/.test(text)),
       `it says why: ${JSON.stringify(state.errors)}`);
+  });
+});
+
+test("service worker: a page it serves gets COOP and COEP but no CORP; other responses get all three", { skip: skipHeaders }, async () => {
+  await withPlainServer(async ({ url, newPage }) => {
+    const { page, state } = await newPage();
+    const documents = [];  // the main frame's navigation responses, as the page received them
+    page.on("response", (response) => {
+      if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) documents.push(response);
+    });
+    await isolatedTestPage(page, state, url);
+    assert.equal(documents.length, 2, "the first load and the reload");
+    assert.equal(documents[0].fromServiceWorker(), false, "the first load comes from the server");
+    const last = documents[1];
+    assert.equal(last.fromServiceWorker(), true, "the reload comes from the service worker");
+    const headers = await last.allHeaders();
+    assert.deepEqual(
+      [headers["cross-origin-opener-policy"], headers["cross-origin-embedder-policy"], headers["cross-origin-resource-policy"]],
+      ["same-origin", "require-corp", undefined],
+      "the page gets COOP and COEP, no CORP");
+
+    const module = await page.evaluate(async () => {
+      const response = await fetch("sw-sibling.mjs");
+      return ["opener", "embedder", "resource"].map((kind) => response.headers.get(`cross-origin-${kind}-policy`));
+    });
+    assert.deepEqual(module, ["same-origin", "require-corp", "cross-origin"], "a subresource gets all three");
+  });
+});
+
+test("service worker: responses reached through a redirect keep their final URL (module scripts, workers, fetch, navigations)", async () => {
+  await withPlainServer(async ({ url, newPage }) => {
+    const { page, state } = await newPage();
+    await isolatedTestPage(page, state, url);
+    const final = `${url}/tests/browser/pages/sw-module.mjs`;
+    const seen = await page.evaluate(async () => {
+      const module = await import("/moved/sw-module.mjs").then(
+        (m) => ({ url: m.url, sibling: m.sibling }), (e) => ({ error: String(e) }));
+      const worker = await new Promise((resolve) => {
+        const w = new Worker("/moved/sw-worker.mjs", { type: "module" });
+        w.onmessage = (e) => { resolve(e.data); w.terminate(); };
+        w.onerror = (e) => { resolve({ error: e.message ?? "error event" }); w.terminate(); };
+      });
+      const get = await fetch("/moved/sw-module.mjs");
+      const post = await fetch("/moved/sw-module.mjs", { method: "POST", body: "x" });
+      return {
+        module,
+        worker,
+        get: { url: get.url, redirected: get.redirected, corp: get.headers.get("cross-origin-resource-policy") },
+        post: { url: post.url, redirected: post.redirected, status: post.status },
+      };
+    });
+    assert.deepEqual(seen.module, { url: final, sibling: "sw-sibling.mjs" },
+      "the module imports its sibling relative to its final URL, and import.meta.url is that URL");
+    assert.deepEqual(seen.worker, { location: `${url}/tests/browser/pages/sw-worker.mjs`, sibling: "sw-sibling.mjs", isolated: true },
+      "a module worker reached through a redirect starts at its final URL, isolated");
+    assert.deepEqual(seen.get, { url: final, redirected: true, corp: "cross-origin" },
+      "fetch() of a GET sees the redirect, and the final response gets the headers");
+    assert.deepEqual(seen.post, { url: final, redirected: true, status: 200 }, "fetch() of a POST sees the redirect");
+
+    // A navigation's redirect reaches the service worker (its old URL is in scope) and is passed on.
+    await page.goto(url + "/tests/browser/pages/sw-moved.html");
+    const moved = await acrossReloads(page, state, () => window.swPage && {
+      ...window.swPage, path: location.pathname, controlled: navigator.serviceWorker.controller !== null,
+    }, 30_000);
+    assert.deepEqual(moved, { isolation: "isolated", isolated: true, path: "/tests/browser/pages/sw-page.html", controlled: true },
+      "the redirected navigation arrives at the final page, isolated");
   });
 });

@@ -1,0 +1,1 @@
+../../../js-shim/isolation-sw.js

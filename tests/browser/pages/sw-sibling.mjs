@@ -1,0 +1,1 @@
+export const sibling = "sw-sibling.mjs";
