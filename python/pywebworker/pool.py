@@ -28,7 +28,7 @@ from collections import deque
 from typing import Any, Callable, Iterable
 
 from ._codec import encode
-from .worker import PyWorker, WorkerError, WorkerExitedError, WorkerScriptError
+from .worker import PyWorker, WorkerCrashedError, WorkerError, WorkerExitedError, WorkerScriptError
 
 __all__ = ["WorkerPool", "Task", "Lease", "TaskError", "TaskCancelledError", "WorkerCrashedError", "PoolClosedError"]
 
@@ -40,10 +40,6 @@ class TaskError(WorkerError):
 
 class TaskCancelledError(WorkerError):
     """The task was cancelled (``task.cancel()``, or a forced shutdown)."""
-
-
-class WorkerCrashedError(WorkerError):
-    """The worker running the task died; the pool has replaced it."""
 
 
 class PoolClosedError(WorkerError):

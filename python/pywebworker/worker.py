@@ -29,6 +29,7 @@ __all__ = [
     "WorkerScriptError",
     "WorkerKilledError",
     "WorkerExitedError",
+    "WorkerCrashedError",
     "SettleError",
     "ChannelCorruptError",
     "IsolationError",
@@ -64,6 +65,11 @@ class WorkerExitedError(WorkerError):
     """The worker stopped on its own (its script called ``close()``)."""
 
 
+class WorkerCrashedError(WorkerError):
+    """The worker died under its work: its interpreter suffered a fatal error (Pyodide's stack
+    overflow, for one) and cannot run again. Create a new worker; a pool replaces it by itself."""
+
+
 class SettleError(WorkerError):
     """The worker did not handle the messages sent to it in time, or cannot be waited for here."""
 
@@ -78,8 +84,8 @@ class IsolationError(WorkerError):
 
 _ERRORS: dict[str, type[WorkerError]] = {
     cls.__name__: cls
-    for cls in (WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, SettleError,
-                ChannelCorruptError, IsolationError)
+    for cls in (WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, WorkerCrashedError,
+                SettleError, ChannelCorruptError, IsolationError)
 }
 
 _api: Any = None
