@@ -13,9 +13,11 @@ for Pyodide to start (about 2 s a worker).
     await pool.shutdown()
 
 A worker that dies (killed, out of memory, a fatal error) is replaced, and its task fails at once
-with ``WorkerCrashedError``; one that ends while idle (``close()``) is replaced within 0.25 s. ``task.cancel()`` raises ``KeyboardInterrupt`` in the task's Python
-on a cross-origin isolated page (Pyodide's interrupt buffer) and the worker stays; elsewhere the
-worker is killed and replaced.
+with ``WorkerCrashedError``; one that ends while idle (``close()``) is replaced within 0.25 s.
+Every worker tries to start; when none can (a package that does not load, a failing script), the
+queued and later tasks and ``ready()`` fail with ``WorkerStartError``, which says why.
+``task.cancel()`` raises ``KeyboardInterrupt`` in the task's Python on a cross-origin isolated page
+(Pyodide's interrupt buffer) and the worker stays; elsewhere the worker is killed and replaced.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from typing import Any, Callable, Iterable
 from ._codec import encode
 from .worker import PyWorker, WorkerCrashedError, WorkerError, WorkerExitedError, WorkerScriptError
 
-__all__ = ["WorkerPool", "Task", "Lease", "TaskError", "TaskCancelledError", "WorkerCrashedError", "PoolClosedError"]
+__all__ = ["WorkerPool", "Task", "Lease", "TaskError", "TaskCancelledError", "WorkerCrashedError", "WorkerStartError",
+           "PoolClosedError"]
 
 
 class TaskError(WorkerError):
@@ -42,6 +45,18 @@ class TaskCancelledError(WorkerError):
     """The task was cancelled (``task.cancel()``, or a forced shutdown)."""
 
 
+class WorkerStartError(WorkerScriptError):
+    """The pool's workers could not start: ``remote_type``, ``remote_message`` and
+    ``remote_stack`` describe the first worker's start-up error, and ``errors`` holds each
+    failed worker's own. A ``WorkerScriptError``, as ``ready()`` raised before."""
+
+    def __init__(self, message: str, errors: list[Exception]) -> None:
+        first = errors[0]
+        super().__init__(message, getattr(first, "remote_type", None), getattr(first, "remote_message", None),
+                         getattr(first, "remote_stack", None))
+        self.errors = list(errors)
+
+
 class PoolClosedError(WorkerError):
     """The pool is shut down."""
 
@@ -50,6 +65,11 @@ class PoolClosedError(WorkerError):
 _ENDED = ("killed", "exited", "failed")
 # An idle slot checks this often (seconds) that its worker is still alive.
 _IDLE_CHECK = 0.25
+# A slot whose worker failed to start tries again only while tasks wait, after this many seconds
+# times its failures so far, and gives up after _START_TRIES failures in a row: a start that keeps
+# failing costs a Pyodide start-up each time. (When every slot has failed, nothing is retried.)
+_RETRY_DELAY = 2.0
+_START_TRIES = 3
 
 # What every pool worker runs: tasks arrive as (id, kind, what, args) and the answer is
 # (id, status, value); a function is defined once from its source, then called.
@@ -144,9 +164,11 @@ class _Slot:
         self.task: Task | None = None
         self.leased = False
         self.loop: asyncio.Future[Any] | None = None
-        # The last start failed: the next task tries again, an idle check does not (a start that
-        # keeps failing would otherwise be retried four times a second).
-        self.start_failed = False
+        self.starting = False
+        # Starts that failed in a row, the last one's error, and when it may try again.
+        self.failures = 0
+        self.start_error: Exception | None = None
+        self.retry_at = 0.0
 
 
 class Lease:
@@ -201,7 +223,9 @@ class WorkerPool:
         self._queue: deque[Task] = deque()
         self._wakeup = asyncio.Event()
         self._closed = False
-        self._start_error: Exception | None = None
+        # Set once no slot has a worker and the last start of every slot failed: from then on
+        # tasks fail at once, since nothing would ever run them.
+        self._broken = False
         self._all_ready = asyncio.get_event_loop().create_future()
         self._starter = asyncio.ensure_future(self._start_all())
         self.replaced = 0  # workers replaced after a crash or a cancellation
@@ -214,27 +238,68 @@ class WorkerPool:
                 return
             try:
                 await self._start(slot)
-            except Exception as e:
-                self._start_error = e
-                if not self._all_ready.done():
-                    self._all_ready.set_exception(e)
-                return
+            except Exception:
+                pass  # kept on the slot; the next slots try all the same
+            else:
+                self._progress()
+            # A slot whose start failed gets a loop too: it tries again while tasks wait.
             slot.loop = asyncio.ensure_future(self._serve(slot))
-            self._progress()
-        if not self._all_ready.done():
+        if self._all_ready.done():
+            return
+        if any(s.failures for s in self._slots):
+            self._all_ready.set_exception(self._start_failure())
+            self._all_ready.exception()  # retrieved: ready() is optional, tasks get the error anyway
+        else:
             self._all_ready.set_result(None)
 
     async def _start(self, slot: _Slot) -> None:
-        worker = PyWorker(_RUNNER, **self._options)
-        slot.worker = worker
         slot.ready = False
+        slot.starting = True
         try:
+            worker = PyWorker(_RUNNER, **self._options)
+            slot.worker = worker
             await worker.ready()
-        except BaseException:
-            slot.start_failed = True
+        except BaseException as e:
+            slot.starting = False
+            if isinstance(e, Exception) and not self._closed:
+                slot.failures += 1
+                slot.start_error = e
+                slot.retry_at = asyncio.get_event_loop().time() + _RETRY_DELAY * slot.failures
+                self._check_broken()
             raise
-        slot.start_failed = False
+        slot.starting = False
+        slot.failures = 0
+        slot.start_error = None
         slot.ready = True
+
+    def _check_broken(self) -> None:
+        """Fails the queued tasks when no slot has a worker or is starting one and the last start
+        of each failed: nothing would ever run them."""
+        if self._broken or self._closed or any(s.ready or s.starting or not s.failures for s in self._slots):
+            return
+        self._broken = True
+        queued = list(self._queue)
+        self._queue.clear()
+        for task in queued:
+            task._fail(self._start_failure())
+        if not self._all_ready.done():
+            self._all_ready.set_exception(self._start_failure())
+            self._all_ready.exception()
+        self._wakeup.set()
+
+    def _start_failure(self) -> WorkerStartError:
+        """A new WorkerStartError (each task gets its own) saying why the workers could not start."""
+        errors = [s.start_error for s in self._slots if s.failures and s.start_error is not None]
+        reasons = "; ".join(dict.fromkeys(str(e) for e in errors))  # each different reason once
+        if self._broken:
+            message = (f"none of the pool's {self.size} workers could start, so no task can run: {reasons}. "
+                       "Fix the cause (the pool's packages=, env= or index_url=, or what serves them) and create a new pool")
+        else:
+            message = (f"{len(errors)} of the pool's {self.size} workers could not start (the others run the tasks): "
+                       f"{reasons}")
+        error = WorkerStartError(message, errors)
+        error.__cause__ = errors[0]
+        return error
 
     def _progress(self) -> None:
         if self._on_progress is not None:
@@ -246,7 +311,8 @@ class WorkerPool:
         return sum(1 for s in self._slots if s.ready)
 
     async def ready(self) -> None:
-        """Waits until every worker has started (raises the start-up error of one that failed)."""
+        """Waits until every worker has tried to start. Raises ``WorkerStartError`` when one could
+        not (if others did, they still run the tasks)."""
         await asyncio.shield(self._all_ready)
 
     # ---- Tasks ---------------------------------------------------------------------------------
@@ -254,7 +320,8 @@ class WorkerPool:
     def submit(self, what: str | Callable[..., Any], *args: Any) -> Task:
         """Runs ``what`` in a pool worker: Python code (the value of its last expression), or a
         function called with ``args`` (sent as its source: it must be self-contained). Returns a
-        Task to await. TypeError at once for arguments that cannot be sent."""
+        Task to await. TypeError at once for arguments that cannot be sent; a task of a pool whose
+        workers could not start fails at once with ``WorkerStartError``."""
         if self._closed:
             raise PoolClosedError("the pool is shut down")
         if isinstance(what, str):
@@ -263,6 +330,9 @@ class WorkerPool:
             task = Task(self, "code", what, ())
         else:
             task = Task(self, "call", _function_source(what), args)
+        if self._broken:
+            task._fail(self._start_failure())
+            return task
         self._queue.append(task)
         self._wakeup.set()
         return task
@@ -272,30 +342,49 @@ class WorkerPool:
         tasks = [self.submit(fn, item) for item in iterable]
         return [await t for t in tasks]
 
+    async def _idle(self) -> None:
+        self._wakeup.clear()
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), _IDLE_CHECK)
+        except asyncio.TimeoutError:
+            pass
+
     async def _serve(self, slot: _Slot) -> None:
-        """A slot's loop: takes queued tasks one at a time and runs them on its worker."""
-        while not self._closed:
-            if slot.leased or not self._queue:
-                self._wakeup.clear()
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), _IDLE_CHECK)
-                except asyncio.TimeoutError:
-                    pass
+        """A slot's loop: keeps a worker (or tries to), takes queued tasks one at a time and runs them."""
+        loop = asyncio.get_event_loop()
+        while not self._closed and not self._broken:
+            if slot.leased:
+                await self._idle()
+                continue
+            if slot.failures:
+                if slot.failures >= _START_TRIES:
+                    return  # given up on; the other slots run the tasks
+                # Tried again only when there is work, once the first starts are over (they go
+                # one after another), and after a delay that grows with each failure.
+                if self._queue and self._starter.done() and loop.time() >= slot.retry_at:
+                    try:
+                        await self._start(slot)
+                    except Exception:
+                        pass  # kept on the slot
+                    else:
+                        self._progress()
+                    continue
+                await self._idle()
+                continue
+            worker = slot.worker
+            if worker is None or worker.state in _ENDED:
                 # A worker that ended while idle (it called close(), or was killed) is replaced
                 # now, not when the next task finds it gone.
-                worker = slot.worker
-                if (not self._closed and not slot.leased and not slot.start_failed and worker is not None
-                        and worker.state in _ENDED):
-                    try:
-                        await self._replace(slot)
-                    except Exception:
-                        pass  # a replacement that failed to start: the next task tries again
+                try:
+                    await self._replace(slot)
+                except Exception:
+                    pass  # kept on the slot: it tries again while tasks wait, or the pool fails them
+                continue
+            if not self._queue:
+                await self._idle()
                 continue
             task = self._queue.popleft()
-            try:
-                await self._run_on(slot, task)
-            except Exception:
-                pass  # a replacement that failed to start: the next task tries again
+            await self._run_on(slot, task)
 
     async def _run_on(self, slot: _Slot, task: Task) -> None:
         """Runs one task on a slot's worker until it settles; replaces the worker if it died."""
@@ -317,7 +406,7 @@ class WorkerPool:
                     raise
                 if isinstance(reply, tuple) and len(reply) == 3 and reply[0] == task.id:
                     task._settle(reply[1], reply[2])
-        except WorkerError as e:
+        except Exception as e:  # whatever it is, the task ends with an error instead of waiting
             if not task.done():
                 if isinstance(e, WorkerExitedError) and not task._retried and not task._cancelled:
                     # The worker ended itself (close()) after its last task, before taking this
@@ -331,9 +420,13 @@ class WorkerPool:
                     task._fail(TaskCancelledError(f"task {task.id} was cancelled"))
                 else:
                     task._fail(WorkerCrashedError(f"the worker running task {task.id} died ({e}); it was replaced",
-                                                  e.remote_type, e.remote_message, e.remote_stack))
+                                                  getattr(e, "remote_type", None), getattr(e, "remote_message", None),
+                                                  getattr(e, "remote_stack", None)))
             if not self._closed:
-                await self._replace(slot)
+                try:
+                    await self._replace(slot)
+                except Exception:
+                    pass  # kept on the slot: it tries again while tasks wait, or the pool fails them
         finally:
             slot.task = None
             task._slot = None
@@ -387,8 +480,8 @@ class WorkerPool:
                 if slot.ready and not slot.leased and slot.task is None:
                     slot.leased = True
                     return slot
-            if self._start_error is not None and self.ready_count == 0:
-                raise self._start_error
+            if self._broken:
+                raise self._start_failure()
             await asyncio.sleep(0.005)
 
     # ---- Shutdown ------------------------------------------------------------------------------
