@@ -52,7 +52,7 @@ stage wasm bash scripts/build-wasm.sh
 # browser: tests/wasm_*.rs, run by wasm-bindgen's test runner (browser settings in webdriver.json).
 # The runner takes the first driver it finds in the environment, so Chromium's run unsets GECKODRIVER.
 wasm_worker_tests() {
-  env "$@" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner WASM_BINDGEN_TEST_TIMEOUT=120 \
+  env "$@" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner WASM_BINDGEN_TEST_TIMEOUT=300 \
     cargo "+$NIGHTLY" test --target wasm32-unknown-unknown --config .cargo/atomics.toml \
     --target-dir target/wasm-test --test 'wasm_*'
 }

@@ -111,9 +111,11 @@ fn block_ms(ms: u64) {
     Platform::wait(&word, 0, Some(ms * MS));
 }
 
-/// Second thread: rings `word` (without changing it) until `*done` is set; returns the rings.
+/// Second thread: rings `word` (without changing it) until `*done` is set. Returns `[rings,
+/// whether this thread could block before it said so]`.
 #[wasm_bindgen]
 pub fn peer_wake(word: u32, done: u32) -> Vec<f64> {
+    let could_block = wait::can_block();
     wait::set_can_block(true);
     // SAFETY: both are AtomicU32s leaked by the test, which outlive this call.
     let (word, done) = unsafe { (&*(word as usize as *const AtomicU32), &*(done as usize as *const AtomicU32)) };
@@ -124,12 +126,12 @@ pub fn peer_wake(word: u32, done: u32) -> Vec<f64> {
         rings += 1.0;
         block_ms(2);
     }
-    vec![rings]
+    vec![rings, f64::from(u8::from(could_block))]
 }
 
-/// Second thread: waits up to `timeout_ms` for data on `port`, then peeks; with `ack` (not 0), releases
-/// the frame and acknowledges one message. Returns `[wait status, ms waited, peek result, peeked
-/// length, peeked tag and flags]`.
+/// Second thread: waits up to `timeout_ms` for data on `port`, then peeks; with `ack` (not 0),
+/// releases the frame and acknowledges one message. Returns `[wait status, ms waited, peek
+/// result, peeked length, peeked tag and flags]`.
 #[wasm_bindgen]
 pub fn peer_wait_data(port: u32, timeout_ms: f64, ack: f64) -> Vec<f64> {
     wait::set_can_block(true);
@@ -185,6 +187,7 @@ async fn notify_from_another_worker_wakes_a_sleeper() {
     assert!(woken, "the wait timed out after {waited} ms although the peer rang {rings:?} times");
     assert!(waited < 9_000.0, "woken only after {waited} ms");
     assert!(rings[0] >= 1.0);
+    assert_eq!(rings[1], 0.0, "a new thread starts as \"may not block\" until it says otherwise");
 }
 
 #[wasm_bindgen_test]
