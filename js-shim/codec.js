@@ -5,7 +5,8 @@
 //   0 null | 1 undefined | 2 false | 3 true
 //   4 int32: i32                    (an integral number in the i32 range)
 //   5 float64: f64                  (any other number)
-//   6 bigint: sign:u8 n:u32 magnitude[n]   (little-endian magnitude; sign 1 = negative)
+//   6 bigint: sign:u8 n:u32 magnitude[n]   (little-endian magnitude; sign 1 = negative;
+//             n <= MAX_BIGINT_BYTES)
 //   7 string: n:u32 utf8[n]
 //   8 bytes: kind:u8 n:u32 raw[n]   (kind: BYTE_KINDS index; the element type is kept)
 //   9 list: count:u32 value[count]
@@ -13,7 +14,11 @@
 //  11 tuple: count:u32 value[count]       (written by Python only; read here as an array)
 //
 // Anything else (functions, symbols, Map, Set, Date, class instances, cycles...) is a TypeError
-// naming the type, thrown before anything is sent.
+// naming the type, thrown before anything is sent. Lists and dicts nest at most MAX_DEPTH levels
+// (the Python codec's `_MAX_DEPTH`, so that what one side sends the other can read).
+//
+// `decode` gives a value or throws CodecError, whatever the bytes (they may come from a hostile
+// peer), in time linear in their length.
 
 export const T = { NULL: 0, UNDEFINED: 1, FALSE: 2, TRUE: 3, INT: 4, FLOAT: 5, BIGINT: 6, STRING: 7, BYTES: 8, LIST: 9, DICT: 10, TUPLE: 11 };
 
@@ -31,7 +36,15 @@ const KIND_OF_CTOR = new Map(
 
 const WHAT_FITS = "a message may hold strings, numbers, bigints, booleans, null, undefined, ArrayBuffers, " +
   "typed arrays and DataViews, arrays, and plain objects of these";
-const MAX_DEPTH = 512;
+/** The deepest nesting of lists and dicts written or read (the top-level container is level 1). */
+export const MAX_DEPTH = 512;
+/**
+ * The largest bigint magnitude written or read, in bytes (16 MiB, 2**27 bits; the Python codec's
+ * `_MAX_BIGINT_BYTES`). It bounds the time and memory one value can take to decode, whatever the
+ * message's size; a larger one is a TypeError on encode, a CodecError on decode. An engine whose own
+ * limit is lower (V8's is 2**30 bits) gives a CodecError for what it cannot hold.
+ */
+export const MAX_BIGINT_BYTES = 1 << 24;
 
 /** A readable name for the type of `v`, for error messages. */
 export function typeName(v) {
@@ -52,6 +65,8 @@ function unsendable(v, path) {
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
+/** For text known to be ASCII (hexadecimal digits). */
+const asciiDecoder = new TextDecoder("utf-8");
 
 /** Encodes values into a reusable scratch buffer. */
 export class Encoder {
@@ -71,7 +86,16 @@ export class Encoder {
   /** Encodes `value` into `this.u8` and returns its length (no view allocated). */
   encodeLength(value) {
     this.at = 0;
-    this.value(value, 0, "");
+    try {
+      this.value(value, 0, "");
+    } catch (e) {
+      // Out of stack (a caller already deep) or of memory (a value of gigabytes).
+      if (e instanceof RangeError) {
+        throw new TypeError(`pywebworker cannot send this value: encoding it failed with "${e.message}" ` +
+          "(it may nest too deep for the stack left here, or be too large)", { cause: e });
+      }
+      throw e;
+    }
     return this.at;
   }
 
@@ -152,7 +176,7 @@ export class Encoder {
           this.byte(T.NULL);
           return;
         }
-        if (depth > MAX_DEPTH) {
+        if (depth >= MAX_DEPTH) {
           throw new TypeError(`pywebworker cannot send this value (at ${path}): it nests deeper than ${MAX_DEPTH} ` +
             "levels or refers to itself");
         }
@@ -185,18 +209,39 @@ export class Encoder {
 
   bigint(v) {
     const negative = v < 0n;
-    let m = negative ? -v : v;
-    const bytes = [];
-    while (m > 0n) {
-      bytes.push(Number(m & 0xffn));
-      m >>= 8n;
+    const m = negative ? -v : v;
+    if (m < SMALL_BIGINT) {
+      // Up to 8 bytes from two 32-bit halves: cheaper than making a string.
+      const lo = Number(m & 0xffffffffn), hi = Number(m >> 32n);
+      const n = hi !== 0 ? 4 + byteLength(hi) : byteLength(lo);
+      this.room(14);
+      this.u8[this.at] = T.BIGINT;
+      this.u8[this.at + 1] = negative ? 1 : 0;
+      this.dv.setUint32(this.at + 2, n, true);
+      this.dv.setUint32(this.at + 6, lo, true);
+      this.dv.setUint32(this.at + 10, hi, true); // bytes past n are overwritten by what follows
+      this.at += 6 + n;
+      return;
     }
-    this.room(6 + bytes.length);
-    this.u8[this.at++] = T.BIGINT;
-    this.u8[this.at++] = negative ? 1 : 0;
-    this.u32(bytes.length);
-    this.u8.set(bytes, this.at);
-    this.at += bytes.length;
+    // Shifting a bigint copies it, so a byte at a time is quadratic (a mebibyte: minutes). Its
+    // hexadecimal digits come in linear time, two to a byte, most significant first.
+    const hex = m.toString(16);
+    const n = (hex.length + 1) >> 1;
+    if (n > MAX_BIGINT_BYTES) {
+      throw new TypeError(`pywebworker cannot send a bigint of ${n} bytes: at most ${MAX_BIGINT_BYTES} ` +
+        "(send its bytes, or its digits as a string)");
+    }
+    this.room(6 + n);
+    const u8 = this.u8, at = this.at + 6;
+    u8[this.at] = T.BIGINT;
+    u8[this.at + 1] = negative ? 1 : 0;
+    this.dv.setUint32(this.at + 2, n, true);
+    let c = hex.length - 1;
+    for (let i = 0; i < n; i++, c -= 2) {
+      const lo = HEX_VALUE[hex.charCodeAt(c)];
+      u8[at + i] = c > 0 ? (HEX_VALUE[hex.charCodeAt(c - 1)] << 4) | lo : lo;
+    }
+    this.at = at + n;
   }
 
   bytes(v, path) {
@@ -219,14 +264,30 @@ export class Encoder {
   }
 }
 
+/** Bigints below this are written from two 32-bit halves. */
+const SMALL_BIGINT = 1n << 64n;
+/** The value of each lower-case hexadecimal digit by its character code. */
+const HEX_VALUE = new Uint8Array(128);
+for (let d = 0; d < 16; d++) HEX_VALUE[d.toString(16).charCodeAt(0)] = d;
+/** The character codes of the two hexadecimal digits of each byte: byte b at 2b and 2b + 1. */
+const HEX_DIGITS = new Uint8Array(512);
+for (let b = 0; b < 256; b++) {
+  const digits = b.toString(16).padStart(2, "0");
+  HEX_DIGITS[2 * b] = digits.charCodeAt(0);
+  HEX_DIGITS[2 * b + 1] = digits.charCodeAt(1);
+}
+
+/** The bytes a u32 needs (0 for 0). */
+const byteLength = (x) => (x >= 0x1000000 ? 4 : x >= 0x10000 ? 3 : x >= 0x100 ? 2 : x > 0 ? 1 : 0);
+
 function isSharedBuffer(v) {
   return typeof SharedArrayBuffer !== "undefined" && v instanceof SharedArrayBuffer;
 }
 
 /** Thrown when bytes do not hold a well-formed value (corrupt memory, or a foreign writer). */
 export class CodecError extends Error {
-  constructor(message) {
-    super(message);
+  constructor(message, options) {
+    super(message, options);
     this.name = "CodecError";
   }
 }
@@ -254,7 +315,15 @@ export function decode(u8, at, len) {
   d.dv = dataViewOf(u8);
   d.at = at;
   d.end = at + len;
-  const v = d.value(0);
+  let v;
+  try {
+    v = d.value(0);
+  } catch (e) {
+    // The stack left to a deeply nested caller, or the memory left, can be less than a message
+    // within the limits needs: that message cannot be read here, which is what CodecError says.
+    if (e instanceof RangeError) throw new CodecError(`a message of ${len} bytes cannot be decoded here: ${e.message}`, { cause: e });
+    throw e;
+  }
   if (d.at !== at + len) throw new CodecError(`message has ${at + len - d.at} bytes after its value`);
   return v;
 }
@@ -320,8 +389,8 @@ class Decoder {
         const negative = this.u8[this.at++] === 1;
         const n = this.u32();
         this.need(n);
-        let m = 0n;
-        for (let i = n - 1; i >= 0; i--) m = (m << 8n) | BigInt(this.u8[this.at + i]);
+        if (n > MAX_BIGINT_BYTES) throw new CodecError(`a bigint of ${n} bytes (at most ${MAX_BIGINT_BYTES} are read)`);
+        const m = n <= 8 ? smallBigint(this.u8, this.at, n) : bigint(this.u8, this.at, n);
         this.at += n;
         return negative ? -m : m;
       }
@@ -344,7 +413,7 @@ class Decoder {
       }
       case T.LIST:
       case T.TUPLE: {
-        if (depth > MAX_DEPTH) throw new CodecError("message nests too deep");
+        if (depth >= MAX_DEPTH) throw new CodecError(`message nests deeper than ${MAX_DEPTH} levels`);
         const count = this.u32();
         this.need(count);
         const out = new Array(count);
@@ -352,7 +421,7 @@ class Decoder {
         return out;
       }
       case T.DICT: {
-        if (depth > MAX_DEPTH) throw new CodecError("message nests too deep");
+        if (depth >= MAX_DEPTH) throw new CodecError(`message nests deeper than ${MAX_DEPTH} levels`);
         const count = this.u32();
         this.need(count);
         const out = {};
@@ -369,13 +438,51 @@ class Decoder {
 }
 
 function utf8(u8, start, n) {
-  // TextDecoder refuses views of shared memory: copy out first.
-  if (typeof SharedArrayBuffer !== "undefined" && u8.buffer instanceof SharedArrayBuffer || !(u8.buffer instanceof ArrayBuffer)) {
-    if (scratch.length < n) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
-    scratch.set(u8.subarray(start, start + n));
-    return textDecoder.decode(scratch.subarray(0, n));
+  try {
+    // TextDecoder refuses views of shared memory: copy out first.
+    if (typeof SharedArrayBuffer !== "undefined" && u8.buffer instanceof SharedArrayBuffer || !(u8.buffer instanceof ArrayBuffer)) {
+      if (scratch.length < n) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+      scratch.set(u8.subarray(start, start + n));
+      return textDecoder.decode(scratch.subarray(0, n));
+    }
+    return textDecoder.decode(u8.subarray(start, start + n));
+  } catch (e) {
+    // The fatal decoder's TypeError says only that the data is not UTF-8.
+    if (e instanceof TypeError) throw new CodecError(`a string of ${n} bytes is not valid UTF-8`);
+    throw e;
   }
-  return textDecoder.decode(u8.subarray(start, start + n));
+}
+
+/** A magnitude of at most 8 bytes, through numbers (exact up to 6 bytes, 48 bits). */
+function smallBigint(u8, at, n) {
+  if (n <= 6) {
+    let x = 0;
+    for (let i = n - 1; i >= 0; i--) x = x * 256 + u8[at + i];
+    return BigInt(x);
+  }
+  let hi = 0;
+  for (let i = n - 1; i >= 4; i--) hi = hi * 256 + u8[at + i];
+  const lo = u8[at] + u8[at + 1] * 0x100 + u8[at + 2] * 0x10000 + u8[at + 3] * 0x1000000;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** A magnitude of any length through its hexadecimal digits, which BigInt() reads in linear time. */
+function bigint(u8, at, n) {
+  const digits = new Uint8Array(2 * n + 2);
+  digits[0] = 0x30; // "0x"
+  digits[1] = 0x78;
+  for (let i = 0, p = 2 * n; i < n; i++, p -= 2) {
+    const b = 2 * u8[at + i];
+    digits[p] = HEX_DIGITS[b];
+    digits[p + 1] = HEX_DIGITS[b + 1];
+  }
+  const text = asciiDecoder.decode(digits);
+  try {
+    return BigInt(text);
+  } catch (e) {
+    if (e instanceof RangeError) throw new CodecError(`a bigint of ${n} bytes is larger than this JavaScript engine can hold`);
+    throw e;
+  }
 }
 
 function view(kind, buffer) {

@@ -11,6 +11,11 @@ Type 11 is written by Python only (JavaScript reads it as an array). Bytes kinds
 Python's bytes, bytearray and memoryview (JavaScript reads them as Uint8Array); the typed-array
 kinds 2..11 are read as a ``memoryview`` cast to the element type, and a memoryview of such an
 element type is written as that typed array.
+
+Limits, the same in codec.js: lists, tuples and dicts nest at most ``_MAX_DEPTH`` levels, and a big
+int's magnitude is at most ``_MAX_BIGINT_BYTES``; more is a TypeError on encode and a CodecError on
+decode. Decoding gives a value or raises CodecError, whatever the bytes (they may come from a
+hostile peer), in time linear in the length of the message.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from typing import Any, Iterator
 __all__ = ["encode", "decode", "decode_frames", "decode_batch", "encode_str_run", "CodecError"]
 
 _MAX_DEPTH = 512
+#: 16 MiB (2**27 bits): what one value may cost to decode, whatever the message's size; JavaScript
+#: engines cannot hold much larger bigints anyway (V8: 2**30 bits).
+_MAX_BIGINT_BYTES = 1 << 24
 _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
 
 _NONE, _UNDEFINED, _FALSE, _TRUE, _INT, _FLOAT, _BIGINT, _STR, _BYTES, _LIST, _DICT, _TUPLE = range(12)
@@ -58,10 +66,15 @@ def encode(value: Any) -> bytes:
         return _bytes_head(_BYTES, _KIND_BYTES, len(value)) + value
     out: list[bytes] = []
     try:
-        _encode(value, out, 0)
-    except _Unsendable:
-        _check(value, "value", 0, set())  # raises the TypeError that says where
-        raise TypeError(f"pywebworker cannot send this value of type {t.__name__}: {_ACCEPTED}") from None
+        try:
+            _encode(value, out, 0)
+        except _Unsendable:
+            _check(value, "value", 0, set())  # raises the TypeError that says where
+            raise TypeError(f"pywebworker cannot send this value of type {t.__name__}: {_ACCEPTED}") from None
+    except RecursionError:
+        # Within _MAX_DEPTH levels, but the caller was already deep in its own recursion.
+        raise TypeError(f"pywebworker cannot send this value: it nests too deep for the Python stack left here "
+                        f"(a message may nest {_MAX_DEPTH} levels; call from a shallower place or nest less)") from None
     return b"".join(out)
 
 
@@ -80,9 +93,11 @@ def _encode(value: Any, out: list[bytes], depth: int) -> None:
             out.append(_int(_INT, value))
         else:
             mag = abs(value)
-            b = mag.to_bytes((mag.bit_length() + 7) // 8, "little")
-            out.append(_bigint_head(_BIGINT, 1 if value < 0 else 0, len(b)))
-            out.append(b)
+            n = (mag.bit_length() + 7) // 8
+            if n > _MAX_BIGINT_BYTES:
+                raise _Unsendable
+            out.append(_bigint_head(_BIGINT, 1 if value < 0 else 0, n))
+            out.append(mag.to_bytes(n, "little"))
     elif t is float:
         out.append(_float(_FLOAT, value))
     elif value is None:
@@ -171,6 +186,9 @@ def _check(value: Any, path: str, depth: int, active: set[int]) -> None:
             raise TypeError(f"pywebworker cannot send a memoryview of format {value.format!r} and {value.ndim} "
                             f"dimensions (at {path}): send bytes, or a one-dimensional memoryview of "
                             "numbers (b, B, h, H, i, I, f, d, q, Q)")
+    elif isinstance(value, int) and not isinstance(value, bool) and (abs(value).bit_length() + 7) // 8 > _MAX_BIGINT_BYTES:
+        raise TypeError(f"pywebworker cannot send an int of {(abs(value).bit_length() + 7) // 8} bytes (at {path}): at "
+                        f"most {_MAX_BIGINT_BYTES} (send its bytes with int.to_bytes, or its digits as a str)")
     elif not (value is None or isinstance(value, (str, bytes, bytearray, bool, int, float))):
         raise TypeError(f"pywebworker cannot send a value of type {type(value).__name__} (at {path}): {_ACCEPTED}")
 
@@ -183,23 +201,33 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
 
 
 def decode_at(data: bytes, start: int, end: int) -> Any:
-    """The value of the payload ``data[start:end]``, read in place (a batch of messages is not
-    sliced into copies); CodecError when it is truncated, too long or malformed."""
+    """The value of the payload ``data[start:end]``, a str or bytes read in place (a batch of
+    messages is not sliced into copies); CodecError when it is truncated, too long or malformed."""
     n = end - start
     try:
-        # The common cases first, with one call: a str, and bytes (Python's, or a Uint8Array).
+        # The common cases first, with one call: a str, bytes (Python's, or a Uint8Array), a number.
         t = data[start] if n > 0 else -1
         if t == _STR and n >= 5 and _unpack_u32(data, start + 1)[0] == n - 5:
             return data[start + 5:end].decode()
         if t == _BYTES and n >= 6 and data[start + 1] in _PLAIN_BYTES and _unpack_u32(data, start + 2)[0] == n - 6:
             return data[start + 6:end]
-        value, at = _decode(data, start, 0)
+        if t == _INT and n == 5:
+            return _unpack_i32(data, start + 1)[0]
+        if t == _FLOAT and n == 9:
+            return _unpack_f64(data, start + 1)[0]
+        if start or end != len(data):
+            # _decode reads up to the end of what it is given: a bad message in a batch would read
+            # on into the messages after it, each of them again (quadratic in the batch's size).
+            data = data[start:end]
+        value, at = _decode(data, 0, 0)
     except (struct.error, IndexError, UnicodeDecodeError, OverflowError) as e:
         raise CodecError(f"a message of {n} bytes is not valid: {e}") from None
-    if at != end:
-        if at > end:
-            raise CodecError(f"a message of {n} bytes is truncated (its value needs {at - start})")
-        raise CodecError(f"a message of {n} bytes has {end - at} bytes after its value")
+    except RecursionError:
+        raise CodecError(f"a message of {n} bytes nests too deep for the Python stack left here") from None
+    if at != n:
+        if at > n:
+            raise CodecError(f"a message of {n} bytes is truncated (its value needs {at})")
+        raise CodecError(f"a message of {n} bytes has {n - at} bytes after its value")
     return value
 
 
@@ -296,7 +324,7 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
         return _unpack_f64(data, at)[0], at + 8
     if t == _DICT:
         if depth >= _MAX_DEPTH:
-            raise CodecError("a message nests too deep")
+            raise CodecError(f"a message nests deeper than {_MAX_DEPTH} levels")
         (count,) = _unpack_u32(data, at)
         at += 4
         if count > len(data) - at:
@@ -309,7 +337,7 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
         return out, at
     if t == _LIST or t == _TUPLE:
         if depth >= _MAX_DEPTH:
-            raise CodecError("a message nests too deep")
+            raise CodecError(f"a message nests deeper than {_MAX_DEPTH} levels")
         (count,) = _unpack_u32(data, at)
         at += 4
         if count > len(data) - at:
@@ -358,7 +386,10 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
         return memoryview(raw).cast(fmt), end
     if t == _BIGINT:
         sign = data[at]
-        end = at + 5 + _unpack_u32(data, at + 1)[0]
+        n = _unpack_u32(data, at + 1)[0]
+        if n > _MAX_BIGINT_BYTES:
+            raise CodecError(f"a big int of {n} bytes (at most {_MAX_BIGINT_BYTES} are read)")
+        end = at + 5 + n
         mag = int.from_bytes(data[at + 5:end], "little")
         return (-mag if sign else mag), end
     raise CodecError(f"unknown value type {t}")
