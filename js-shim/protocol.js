@@ -172,8 +172,8 @@ export class Scratch {
 
   /**
    * Like `take`, except when every frame is a short str of the codec (at most STR_RUN_MAX bytes,
-   * all ASCII) and there are at least STR_RUN_MIN: then the strs themselves, `[0:u32][count:u32]` and their bytes with the byte 0xFF
-   * between two (no frame has length 0, so the first word tells the two layouts apart). Python's
+   * all ASCII) and there are at least STR_RUN_MIN: then the strs themselves, `[STR_RUN_MARK:u32][count:u32]`
+   * and their bytes with the byte 0xFF between two (the first word tells the two layouts apart). Python's
    * `decode_batch` makes all the strs with two calls, where a frame at a time costs it about
    * 0.5 us each.
    */
@@ -193,12 +193,12 @@ export class Scratch {
       this.runs = new Uint8Array(Math.max(SCRATCH_START, size));
     }
     const out = this.runs, odv = new DataView(out.buffer);
-    odv.setUint32(0, 0, true);
+    odv.setUint32(0, STR_RUN_MARK, true);
     odv.setUint32(4, count, true);
     let p = 8;
     for (let at = 0; at < n;) {
       const len = dv.getUint32(at, true);
-      if (p > 8) out[p++] = 0xff;
+      if (at > 0) out[p++] = 0xff; // by frame, not by `p`: the first str may be empty
       out.set(u8.subarray(at + 9, at + 4 + len), p);
       p += len - 5;
       at += 4 + len;
@@ -222,7 +222,7 @@ const SCRATCH_KEEP = 1 << 24;
 let runFrames = new Uint8Array(SCRATCH_START);
 
 /**
- * The strs of a run (`[0:u32][count:u32]` and their ASCII bytes with 0xFF between two, the layout
+ * The strs of a run (`[STR_RUN_MARK:u32][count:u32]` and their ASCII bytes with 0xFF between two, the layout
  * of `Scratch.takeStrs`, which Python's senders write too) as frames of the codec's str:
  * `[len:u32]` (`tagged`: then `[tag:u32]`, TAG.DATA) `[7][n:u32][bytes]` each. A view that the
  * next call reuses. RangeError for a run that is not one.
@@ -256,8 +256,15 @@ export function strRunFrames(run, tagged) {
   return out.subarray(0, p);
 }
 
-/** Whether `u8` starts with the word 0 of a run of strs (no frame has length 0). */
-export const isStrRun = (u8) => u8.length >= 4 && u8[0] === 0 && u8[1] === 0 && u8[2] === 0 && u8[3] === 0;
+/**
+ * The first word of a run of strs (Python's `_codec.STR_RUN`): a batch of frames never starts with
+ * it, as a frame of that length does not fit in a batch. (It was 0 once, which an empty first
+ * frame, a message a raw sender can write, also has: the whole batch was then taken for a run.)
+ */
+export const STR_RUN_MARK = 0xffffffff;
+
+/** Whether `u8` starts with the word of a run of strs (`STR_RUN_MARK`). */
+export const isStrRun = (u8) => u8.length >= 4 && u8[0] === 0xff && u8[1] === 0xff && u8[2] === 0xff && u8[3] === 0xff;
 
 /** The longest str `takeStrs` gathers, and the fewest strs it makes a run of (a few frames cost
  * Python less than the calls a run takes: round trips stay as quick). */

@@ -272,9 +272,11 @@ def decode_frames(data: bytes, at: int = 0, limit: int = -1) -> tuple[list[Any],
     return out, at
 
 
-#: The first word of a run of short ASCII strs (js-shim/protocol.js, ``Scratch.takeStrs``): no
-#: frame of the other layout has length 0.
-STR_RUN = bytes(4)
+#: The first word of a run of short ASCII strs (js-shim/protocol.js, ``STR_RUN_MARK``), 0xFFFFFFFF: a
+#: batch of frames never starts with it, as a frame that long does not fit in a batch (a frame
+#: of length 0, an empty message that a raw sender can write, is an ordinary frame).
+STR_RUN = b"\xff\xff\xff\xff"
+_STR_RUN_MARK = _u32.unpack(STR_RUN)[0]
 _run_head = struct.Struct("<II").pack
 
 
@@ -283,12 +285,12 @@ STR_RUN_MIN = 4
 
 
 def encode_str_run(strs: list[str]) -> bytes | None:
-    """Strs to send as one run, ``[0:u32][count:u32]`` and their bytes with the byte 0xFF between
+    """Strs to send as one run, ``[STR_RUN][count:u32]`` and their bytes with the byte 0xFF between
     two (the layout ``decode_batch`` reads), or None when one is not ASCII or they are fewer than
     ``STR_RUN_MIN``."""
     if len(strs) < STR_RUN_MIN or not "".join(strs).isascii():
         return None
-    return _run_head(0, len(strs)) + "\xff".join(strs).encode("latin-1")
+    return _run_head(_STR_RUN_MARK, len(strs)) + "\xff".join(strs).encode("latin-1")
 
 
 def decode_batch(data: bytes, chunk: int = 1 << 30) -> Iterator[list[Any]]:

@@ -4,8 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Encoder, decode } from "../../js-shim/codec.js";
-import { Scratch, TAG, isStrRun, strRunFrames } from "../../js-shim/protocol.js";
+import { Encoder, decode, MAX_DEPTH, MAX_BIGINT_BYTES } from "../../js-shim/codec.js";
+import { STR_RUN_MARK, Scratch, TAG, isStrRun, strRunFrames } from "../../js-shim/protocol.js";
 
 const helper = fileURLToPath(new URL("./pycodec_helper.py", import.meta.url));
 const python = (mode, input) => execFileSync("python3", [helper, mode], { input, encoding: "utf8" });
@@ -37,6 +37,30 @@ test("bytes written by JavaScript decode in Python to the matching values", () =
     "None", "None", "True", "7", "-2.5", String(2n ** 70n), "'é'", "b'\\x01\\x02'", "[-3, 4]", "b'\\x00\\x00'",
     "[1, [2]]", "{'k': 'v', 'n': {'m': None}}",
   ]);
+});
+
+test("the two codecs agree: the same bytes for the same values, the same limits, the same mark of a run of strs", () => {
+  const agree = JSON.parse(python("agree"));
+  const mark = new Uint8Array(4);
+  new DataView(mark.buffer).setUint32(0, STR_RUN_MARK, true);
+  assert.equal(agree.str_run, Buffer.from(mark).toString("hex"), "protocol.js STR_RUN_MARK and _codec.STR_RUN");
+  assert.equal(agree.max_depth, MAX_DEPTH, "codec.js MAX_DEPTH and _codec._MAX_DEPTH");
+  assert.equal(agree.max_bigint_bytes, MAX_BIGINT_BYTES, "codec.js MAX_BIGINT_BYTES and _codec._MAX_BIGINT_BYTES");
+  // The JavaScript values of pycodec_helper.py's AGREE, key for key.
+  const AGREE = {
+    none: null, false: false, true: true, int: 7, neg: -1, i32max: 2 ** 31 - 1, i32min: -(2 ** 31), big31: 2n ** 31n,
+    bigneg: -(2n ** 100n), u64max: 2n ** 64n - 1n, big: 3n ** 500n, float: 1.5, negzero: -0, inf: Infinity, tiny: 5e-324,
+    empty: "", ascii: "ascii", unicode: "héllo 漢字 🎉", long: "x".repeat(100), accents: "é".repeat(40),
+    int8: new Int8Array([-1, 2]), int16: new Int16Array([-3, 4]), uint16: new Uint16Array([65535]),
+    int32: new Int32Array([-5]), uint32: new Uint32Array([7, 8]), float32: new Float32Array([1.5]),
+    float64: new Float64Array([2.5, -0]), int64: new BigInt64Array([-5n]), uint64: new BigUint64Array([2n ** 64n - 1n]),
+    list: [1, "two", [3.5, null]], emptylist: [], dict: { a: 1, "é": { c: [true] }, "": null }, emptydict: {},
+  };
+  assert.deepEqual(Object.keys(agree.encodings), Object.keys(AGREE));
+  const enc = new Encoder();
+  for (const [name, value] of Object.entries(AGREE)) {
+    assert.equal(Buffer.from(enc.encode(value)).toString("hex"), agree.encodings[name], name);
+  }
 });
 
 test("Python values come back from the Python codec equal and of the same type", () => {
@@ -72,7 +96,7 @@ test("a batch for Python: four or more short ASCII strs come as a run, anything 
     }
     const batch = scratch.takeStrs();
     const word = new DataView(batch.buffer, batch.byteOffset).getUint32(0, true);
-    lines.push(`${name} ${word === 0 ? "run" : "frames"} ${Buffer.from(batch).toString("hex")}`);
+    lines.push(`${name} ${word === STR_RUN_MARK ? "run" : "frames"} ${Buffer.from(batch).toString("hex")}`);
   }
   assert.equal(scratch.takeStrs().length, 0, "an empty batch stays empty");
   assert.deepEqual(python("batches", lines.join("\n")).trim().split("\n"), [

@@ -1,6 +1,6 @@
 """The Python side of tests/js/pycodec.test.mjs: runs the package's codec (python/pywebworker/_codec.py)
 in CPython. Usage: pycodec_helper.py encode | decode (hex lines on stdin) | roundtrip | errors | frames
-| replies."""
+| replies | agree."""
 
 import json
 import math
@@ -27,6 +27,19 @@ ROUND_TRIP = [
     bytearray(b"mutable"), [], [1, [2, [3]]], (), (1, "a", (2,)), {}, {"k": [1, {"n": None}], "": 0},
     [b"a", bytearray(b"b"), {"t": (1.0, 2)}],
 ]
+
+
+# Values both codecs can write, with the same bytes (keys match tests/js/pycodec.test.mjs's AGREE).
+_typed = lambda fmt, *xs: memoryview(struct.pack("<" + fmt * len(xs), *xs)).cast(fmt)  # noqa: E731
+AGREE = {
+    "none": None, "false": False, "true": True, "int": 7, "neg": -1, "i32max": 2**31 - 1, "i32min": -(2**31),
+    "big31": 2**31, "bigneg": -(2**100), "u64max": 2**64 - 1, "big": 3**500, "float": 1.5, "negzero": -0.0,
+    "inf": float("inf"), "tiny": 5e-324, "empty": "", "ascii": "ascii", "unicode": "h\u00e9llo \u6f22\u5b57 \U0001f389",
+    "long": "x" * 100, "accents": "\u00e9" * 40, "int8": _typed("b", -1, 2), "int16": _typed("h", -3, 4),
+    "uint16": _typed("H", 65535), "int32": _typed("i", -5), "uint32": _typed("I", 7, 8), "float32": _typed("f", 1.5),
+    "float64": _typed("d", 2.5, -0.0), "int64": _typed("q", -5), "uint64": _typed("Q", 2**64 - 1), "list": [1, "two", [3.5, None]],
+    "emptylist": [], "dict": {"a": 1, "\u00e9": {"c": [True]}, "": None}, "emptydict": {},
+}
 
 
 def same(a, b):
@@ -137,12 +150,18 @@ def main(mode):
             assert [v for part in decode_batch(data, 2) for v in part] == whole, name
             shown = json.dumps([len(v) for v in whole], separators=(",", ":")) if name in ("run", "long") else repr(whole)
             print(name, layout, shown)
-        run = lambda count, text: struct.pack("<II", 0, count) + text
+        from pywebworker._codec import STR_RUN
+        run = lambda count, text: STR_RUN + struct.pack("<I", count) + text
         assert [v for p in decode_batch(run(3, b"a\xffbc\xff")) for v in p] == ["a", "bc", ""]
-        for bad in (run(2, b"abc"), run(2, b"a\xffb\xffc"), run(0, b""), bytes(4) + b"\x01"):
+        for bad in (run(2, b"abc"), run(2, b"a\xffb\xffc"), run(0, b""), STR_RUN + b"\x01"):
             got = [v for p in decode_batch(bad) for v in p]
             assert len(got) == 1 and type(got[0]) is CodecError, (bad, got)
         print("ok")
+    elif mode == "agree":
+        from pywebworker import _codec
+        print(json.dumps({"str_run": _codec.STR_RUN.hex(), "max_depth": _codec._MAX_DEPTH,
+                          "max_bigint_bytes": _codec._MAX_BIGINT_BYTES,
+                          "encodings": {k: encode(v).hex() for k, v in AGREE.items()}}))
     elif mode == "run":
         from pywebworker._codec import encode_str_run
         print(encode_str_run(["a", "", "bc", "x" * 255]).hex())
@@ -164,10 +183,10 @@ def main(mode):
         inside._dispatch_batch(batch, False)
         # One call, or a few if the batch took more than 0.2 ms; short ASCII strs may come as a
         # run of strs (their frames are what encode() writes, as the worker runtime writes them).
-        from pywebworker._codec import decode_batch
+        from pywebworker._codec import STR_RUN, decode_batch
         frames = []
         for data in sent:
-            if data[:4] == bytes(4):
+            if data[:4] == STR_RUN:
                 frames += [(0, encode(v)) for part in decode_batch(data) for v in part]
                 continue
             at = 0
@@ -184,7 +203,7 @@ def main(mode):
             sent.clear()
             main_module.onmessage = lambda value: [inside.send(r) for r in strs]
             inside._dispatch_batch(types.SimpleNamespace(to_bytes=lambda: struct.pack("<I", 5) + encode(0)), False)
-            assert (sent[0][:4] == bytes(4)) is run, sent
+            assert (sent[0][:4] == STR_RUN) is run, sent
             if run:
                 assert [v for part in decode_batch(sent[0]) for v in part] == strs, sent
             else:
