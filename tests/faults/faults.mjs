@@ -77,6 +77,19 @@ export class Host {
     if (loaded !== true) throw new Error(`the fault page did not load: ${loaded}`);
     const isolated = await ask(this.page, () => globalThis.crossOriginIsolated === true);
     assert.equal(isolated, this.isolated, "the page's cross-origin isolation");
+    // A fresh page first compiles and tiers up the shim and the wasm module, and a fresh browser
+    // warms its caches: the watchdog measures fault handling, not that. One worker, started,
+    // used and killed, then a pause.
+    const warm = await ask(this.page, async () => {
+      const w = new window.pw.JsWorker("self.onmessage = (e) => self.postMessage(e.data);");
+      await w.start();
+      w.send("warm");
+      const back = await w.recv(10_000);
+      w.kill();
+      await new Promise((r) => setTimeout(r, 300));
+      return back;
+    }, undefined, "warming the page up");
+    assert.equal(warm, "warm", "the warm-up worker's echo");
   }
 
   async close() {

@@ -29,16 +29,17 @@ for (const isolated of [true, false]) {
     });
 
     if (isolated) {
-      // Messages of one to two frames, sent as fast as the ring takes them: each goes through
-      // portSend, which copies it through the wasm allocator, a lock in the shared memory. A
-      // worker killed while it holds that lock must not freeze the page or the other workers.
-      test(`shared only: ${KILLS} kills of workers that send through the wasm allocator as fast as they can`, { timeout: 300_000 }, async () => {
+      // Messages of one to two frames (every one in parts), sent as fast as the ring takes them,
+      // so that a kill lands in the middle of writing or reading a message in parts as often as
+      // possible. (Such messages once went through portSend, which copied them through the wasm
+      // allocator, a lock in the shared memory: a worker killed while it held it froze the page.)
+      test(`shared only: ${KILLS} kills of workers sending messages in parts as fast as the ring takes them`, { timeout: 300_000 }, async () => {
         const max = 4096 / 2 - 8; // the largest payload of one frame of a 4 KiB ring
         const { result: r, watchdog, pageErrors } = await host.run("kills", {
-          seed: seedFor("kills-allocator"), kills: KILLS, capacity: 4096,
+          seed: seedFor("kills-in-parts"), kills: KILLS, capacity: 4096,
           victims: { min: max + 1, max: 2 * max - 64, burst: 8, every: 0, flood: true },
         }, { timeout: 280_000 });
-        console.log(`[faults ${transport}] kills (allocator): ${JSON.stringify({ ...r, failures: r.failures.length })}`);
+        console.log(`[faults ${transport}] kills (messages in parts): ${JSON.stringify({ ...r, failures: r.failures.length })}`);
         assert.equal(r.kills, KILLS, "every kill took place");
         assert.deepEqual(r.failures, [], `after kills (seed ${SEED}):\n${describeFailures(r.failures)}`);
         assertNoPageErrors(pageErrors);
