@@ -428,6 +428,15 @@ export class JsWorker {
           this._corrupt(`the worker found its side of the channel broken: ${message}`);
           break;
         }
+        if (data.fatal === true) {
+          // Its interpreter cannot run again: what waits for it fails now, with the error Python
+          // maps to WorkerCrashedError (a pool replaces such a worker).
+          const err = new WorkerError(`the worker's Python suffered a fatal error (${name}: ${message}) and cannot ` +
+            "run again; create a new worker", { remoteName: name, remoteMessage: message, remoteStack: stack });
+          err.name = "WorkerCrashedError";
+          this._fail(err);
+          break;
+        }
         const what = this.state === "starting" ? "failed to start" : "failed";
         this._fail(new WorkerScriptError(`the worker's script ${what}: ${name}: ${message}`,
           { remoteName: name, remoteMessage: message, remoteStack: stack }));

@@ -48,6 +48,10 @@ function reportReady() {
 
 /** Reports an error of the user's code to the page, in order with the messages. */
 function reportError(e) {
+  if (isFatal(e)) {
+    reportFatal(e);
+    return;
+  }
   if (!ready || transport === null) {
     control("failed", { error: describeError(e) });
     return;
@@ -57,6 +61,28 @@ function reportError(e) {
   } catch (inner) {
     control("failed", { error: describeError(inner) });
   }
+}
+
+/** True for an error after which this worker's Pyodide cannot run again: its fatal error
+ * handler marks the error it rethrows, and every later call throws "already fatally failed". */
+function isFatal(e) {
+  return e?.pyodide_fatal_error === true || /Pyodide (has suffered a fatal error|already fatally failed)/.test(String(e?.message ?? e));
+}
+
+let crashed = false;
+
+/** A dead interpreter answers nothing more: the page learns it now, as a failure of the worker,
+ * instead of waiting for replies forever; then the worker ends. */
+function reportFatal(e) {
+  if (crashed) return;
+  crashed = true;
+  try {
+    transport?.flush?.(); // the replies sent before the crash go first (postMessage transport)
+  } catch {}
+  control("failed", { error: describeError(e), fatal: true });
+  // The page terminates a failed worker itself; ending here at once could let the page see the
+  // thread's end (its Web Lock) before this report, and take the crash for a close().
+  setTimeout(() => scope.close(), 1000);
 }
 
 // ---- What the user's script sees -------------------------------------------------------------
