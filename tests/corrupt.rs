@@ -155,6 +155,14 @@ fn unknown_flag_bits_are_corrupt() {
 }
 
 #[test]
+fn an_abort_frame_that_carries_bytes_or_more_parts_is_corrupt() {
+    let (_r, _tx, mut rx) = corrupt_frame(16, 1 | 1 << 18);
+    assert_consumer_corrupt(&mut rx);
+    let (_r, _tx, mut rx) = corrupt_frame(0, 1 | 1 << 18 | 1 << 16);
+    assert_consumer_corrupt(&mut rx);
+}
+
+#[test]
 fn a_wrap_marker_at_offset_zero_is_corrupt() {
     let (_r, _tx, mut rx) = corrupt_frame(0, 1 << 17);
     assert_consumer_corrupt(&mut rx);

@@ -311,6 +311,10 @@ pub(crate) fn check_frame(ring: &RingRef, offset: u32, avail: u32, len: u32, met
     if len > max_frame_payload(ring.capacity) {
         return None;
     }
+    // An abort frame gives up the message in parts before it: it carries nothing itself.
+    if meta & FLAG_ABORT != 0 && (len != 0 || meta & FLAG_MORE != 0) {
+        return None;
+    }
     let size = frame_size(len);
     (size <= avail && size <= to_end).then_some((len, meta))
 }
