@@ -236,6 +236,17 @@ _unpack_i32 = _i32.unpack_from
 _unpack_f64 = _f64.unpack_from
 _unpack_frame_str_head = struct.Struct("<IBI").unpack_from  # a frame's length, then a str's head
 
+# The heads of frames in the batches Python hands JavaScript with one call (js-shim/frames.js):
+# the page's are [len:u32] then the value; a worker's [len:u32][tag:u32] then the value. The
+# senders write a str's or bytes' own head in the same call as the frame's (one call, not two:
+# a call costs Pyodide about half a microsecond), so those heads are here too.
+frame_len = struct.Struct("<I").pack
+str_frame_head = struct.Struct("<IBI").pack
+bytes_frame_head = struct.Struct("<IBBI").pack
+tagged_frame_head = struct.Struct("<II").pack
+tagged_str_frame_head = struct.Struct("<IIBI").pack
+tagged_bytes_frame_head = struct.Struct("<IIBBI").pack
+
 
 def decode_frames(data: bytes, at: int = 0, limit: int = -1) -> tuple[list[Any], int]:
     """The values of the frames of a batch (``[n:u32][payload of n bytes]...``) from offset

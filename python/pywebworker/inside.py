@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import struct
 import sys
 import time
 import traceback
@@ -28,6 +27,9 @@ from typing import Any, Callable, Iterator
 import _pywebworker_channel as _channel  # type: ignore[import-not-found]  # registered by the worker runtime
 
 from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_batch, encode, encode_str_run
+from ._codec import tagged_bytes_frame_head as _bytes_frame_head
+from ._codec import tagged_frame_head as _frame_head
+from ._codec import tagged_str_frame_head as _str_frame_head
 from ._ffi import js_bytes
 
 __all__ = ["send", "recv", "messages", "flush", "transport"]
@@ -39,10 +41,6 @@ _DATA, _ERROR, _STDOUT, _STDERR = 0, 1, 2, 3
 _FLUSH_BYTES = 1 << 18
 _FLUSH_SECONDS = 0.0002
 
-_frame_head = struct.Struct("<II").pack
-# A whole frame's head for the common values: length, tag, then the value's own head.
-_str_frame_head = struct.Struct("<IIBI").pack
-_bytes_frame_head = struct.Struct("<IIBBI").pack
 # What the handlers send while a batch runs, frame after frame (the batch format of
 # js-shim/protocol.js), until _flush sends it with one call.
 _out = bytearray()

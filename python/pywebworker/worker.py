@@ -9,7 +9,6 @@ the getters first *settle*: they wait until the worker has handled everything se
 from __future__ import annotations
 
 import asyncio
-import struct
 import time
 from collections import deque
 from typing import Any, Callable, Iterator, Union
@@ -19,6 +18,9 @@ from pyodide.ffi import JsException, can_run_sync, run_sync, to_js  # type: igno
 
 from . import _web
 from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_batch, encode, encode_str_run
+from ._codec import bytes_frame_head as _bytes_frame_head
+from ._codec import frame_len as _len_prefix
+from ._codec import str_frame_head as _str_frame_head
 from ._ffi import js_bytes
 
 __all__ = [
@@ -139,7 +141,6 @@ PYWORKER_CAPACITY = 1 << 21
 #: to never keep the page busy while waiting.
 RECV_SPIN = 0.0005
 
-_len_prefix = struct.Struct("<I").pack
 # On the shared transport a burst of send_message calls leaves in parts of this many frames (two
 # list entries each), or at once after a message of this many bytes.
 _BURST_PART = 128
@@ -147,8 +148,6 @@ _BURST_PART_BYTES = 1 << 16
 _POST_PART_BYTES = 1 << 20
 # Strs shorter than this go as a run (one buffer for all of them, see _codec.encode_str_run).
 _RUN_STR = 256
-_str_frame_head = struct.Struct("<IBI").pack  # a frame's length, then a str's head
-_bytes_frame_head = struct.Struct("<IBBI").pack
 
 
 def _value(payload: Any) -> Any:
