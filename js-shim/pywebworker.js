@@ -1,9 +1,12 @@
 // pywebworker for JavaScript: workers that talk through shared-memory rings when the page is
 // cross-origin isolated, and through batched postMessage otherwise.
+export { JsWorker } from "./page/jsworker.js";
+export { WorkerMessage } from "./page/messages.js";
 export {
-  JsWorker, WorkerMessage, WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, SettleError,
-  ChannelCorruptError, IsolationError, loadRuntime, useRuntimeSync, configure, runtimeStats,
-} from "./jsworker.js";
+  WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, WorkerCrashedError, SettleError,
+  ChannelCorruptError, IsolationError,
+} from "./page/errors.js";
+export { loadRuntime, useRuntimeSync, configure, runtimeStats } from "./page/runtime.js";
 export { CodecError, typeName } from "./codec.js";
-/** @typedef {import("./jsworker.js").Sendable} Sendable */
-/** @typedef {import("./jsworker.js").WorkerState} WorkerState */
+/** @typedef {import("./page/jsworker.js").Sendable} Sendable */
+/** @typedef {import("./page/jsworker.js").WorkerState} WorkerState */

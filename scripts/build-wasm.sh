@@ -30,7 +30,7 @@ echo "target/pkg: shared-memory module ($(stat -c %s target/pkg/pywebworker_bg.w
 
 # target/dist: what a web page loads — the JavaScript shim with the wasm module beside it.
 rm -rf target/dist && mkdir -p target/dist/pkg
-cp js-shim/*.js target/dist/
+cp -r js-shim/. target/dist/
 cp target/pkg/pywebworker.js target/pkg/pywebworker_bg.wasm target/pkg/*.d.ts target/dist/pkg/
 echo "target/dist: JavaScript entry point target/dist/pywebworker.js" >&2
 
@@ -45,7 +45,7 @@ echo "target/dist/types: TypeScript declarations" >&2
 node_modules/.bin/esbuild target/dist/bundle-entry.js --bundle --format=iife --global-name=pywebworker \
   --log-override:empty-import-meta=silent \
   --log-level=warning --outfile=target/dist/pywebworker.iife.js
-node_modules/.bin/esbuild target/dist/worker-runtime.js --bundle --format=esm --log-level=warning \
+node_modules/.bin/esbuild target/dist/worker/runtime.js --bundle --format=esm --log-level=warning \
   --outfile=target/dist/worker-runtime.bundle.js
 rm target/dist/bundle-entry.js
 echo "target/dist: pywebworker.iife.js, worker-runtime.bundle.js" >&2

@@ -1,25 +1,17 @@
-// Page side of the shared-memory transport: loads the wasm module once, and starts module
-// workers that instantiate the same module on the same shared memory.
+// The ring from JavaScript without the JsWorker layer, for the ring's benchmarks, its browser
+// tests and the demo of two workers on one ring: start module workers that instantiate the same
+// wasm module on the same shared memory and run a task module (task-worker.js).
 //
-// Messages between this file and js-shim/worker.js carry the "pywebworker:" prefix so they
+// Messages between this file and task-worker.js carry the "pywebworker:" prefix so they
 // can share a worker with other postMessage traffic.
 
-import { waitAsync } from "./wait.js";
+import { waitAsync } from "../../js-shim/wait.js";
+import { IsolationError } from "../../js-shim/page/errors.js";
+import { loadShared } from "../../js-shim/page/runtime.js";
+
+export { IsolationError, loadShared };
 
 const PREFIX = "pywebworker:";
-
-/** Thrown when shared memory cannot reach a worker because the page is not isolated. */
-export class IsolationError extends Error {
-  constructor() {
-    super(
-      "this page is not cross-origin isolated (crossOriginIsolated is false), so shared memory " +
-        "cannot be sent to a worker. Serve it with the headers 'Cross-Origin-Opener-Policy: " +
-        "same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' (recipes in server-headers/), " +
-        "or use the postMessage transport."
-    );
-    this.name = "IsolationError";
-  }
-}
 
 /** Thrown when a worker fails to start or its task throws. */
 export class WorkerTaskError extends Error {
@@ -31,25 +23,13 @@ export class WorkerTaskError extends Error {
 }
 
 /**
- * Loads the shared-memory build: `glueUrl` is the wasm-bindgen glue (target/pkg/pywebworker.js).
- * Returns `{glue, module, memory, exports}`; the module and memory are what workers need.
- */
-export async function loadShared(glueUrl) {
-  const glue = await import(glueUrl);
-  const wasmUrl = new URL("pywebworker_bg.wasm", new URL(glueUrl, location.href));
-  const module = await WebAssembly.compileStreaming(fetch(wasmUrl));
-  const exports = await glue.default({ module_or_path: module });
-  return { glue, glueUrl: new URL(glueUrl, location.href).href, module, memory: exports.memory, exports };
-}
-
-/**
  * Starts a module worker that runs the task module at `taskUrl` (its exported `run(ctx, args)`)
  * with the shared module and memory. Resolves once the worker is ready, with
  * `{worker, done}`: `done` settles with the task's result or a WorkerTaskError.
  */
 export async function spawnTask(shared, taskUrl, args = {}) {
   if (!globalThis.crossOriginIsolated) throw new IsolationError();
-  const workerUrl = new URL("./worker.js", import.meta.url);
+  const workerUrl = new URL("./task-worker.js", import.meta.url);
   const worker = new Worker(workerUrl, { type: "module", name: String(taskUrl).split("/").pop() });
   let resolveDone, rejectDone;
   const done = new Promise((res, rej) => ((resolveDone = res), (rejectDone = rej)));

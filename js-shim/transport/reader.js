@@ -1,8 +1,8 @@
 // Reading one end of a Link (src/channel/link.rs) from JavaScript: the same code on the page
-// (jsworker.js) and in workers (worker-runtime.js).
+// (page/) and in workers (worker/), through transport/shared.js.
 
-import { decode } from "./codec.js";
-import { DEFAULT_MAX_MESSAGE_BYTES, FLAG_MORE, FLAG_ABORT, TAG, TAG_MASK, STATUS } from "./protocol.js";
+import { decode } from "../codec.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, FLAG_MORE, FLAG_ABORT, TAG, TAG_MASK, STATUS } from "../protocol.js";
 
 /**
  * The value of a frame's payload: decoded, or with `raw` (the Python API, which decodes data
@@ -40,8 +40,9 @@ export class MemoryViews {
   }
 }
 
-/** A reassembly buffer up to this size is kept for the next message in parts; a larger one is
- * let go after its message, so the memory a large message took is given back. */
+/** A reassembly buffer up to this size is kept for the next message in parts and grows by
+ * doubling; past it, parts are kept as they come and joined once at the end, so no step of a large
+ * message copies more than a part, and the memory it took is given back after it. */
 const KEEP_PARTS_BYTES = 1 << 22;
 
 /**
@@ -49,18 +50,19 @@ const KEEP_PARTS_BYTES = 1 << 22;
  * messages are not decoded: `value` is a copy of their encoded bytes (the Python API decodes them).
  *
  * Every length and flag used here is the one the Rust consumer validated (stored at the port's
- * address by `portPeek`), never read again from the ring, where the peer could change it. A
- * message in parts is reassembled here, in this thread's own JavaScript memory: nothing is
- * allocated in the shared memory, and a message over `maxBytes` ends the channel (CORRUPT)
- * instead of growing without bound.
+ * address by `portPeek`), never read again from the ring, where the peer could change it; and a
+ * length is checked against the largest frame again here. A message in parts is reassembled in
+ * this thread's own JavaScript memory: nothing is allocated in the shared memory, and a message
+ * over `maxBytes` ends the channel (CORRUPT) instead of growing without bound.
  */
 export class PortReader {
-  constructor(glue, port, views, raw = false, maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {
+  constructor(glue, port, views, { raw = false, maxBytes = DEFAULT_MAX_MESSAGE_BYTES, maxFrame }) {
     this.glue = glue;
     this.port = port;
     this.views = views;
     this.raw = raw;
     this.maxBytes = maxBytes;
+    this.maxFrame = maxFrame;
     this.tag = 0;
     this.value = undefined;
     /**
@@ -69,9 +71,12 @@ export class PortReader {
      * @type {((u8: Uint8Array, at: number, len: number) => void) | null}
      */
     this.sink = null;
-    /** The parts of a message received so far (`null`: none pending), and their length. */
+    /** The message in parts received so far (`null`: none pending): a buffer and its length, then
+     * (past KEEP_PARTS_BYTES) the parts themselves; `buffer`: kept for the next message. */
     this.parts = null;
     this.partsLength = 0;
+    this.slabs = null;
+    this.buffer = undefined;
     /** Why the last CORRUPT was returned, when it was this side's check (not the ring's). */
     this.problem = "";
   }
@@ -85,12 +90,12 @@ export class PortReader {
     for (;;) {
       const ptr = g.portPeek(port);
       if (ptr < 0) {
-        if (ptr === STATUS.CLOSED) this.parts = null; // a message cut short is never delivered
+        if (ptr === STATUS.CLOSED) this.dropParts(); // a message cut short is never delivered
         return ptr;
       }
-      v.cover(ptr, 0);
       const head = port >>> 2;
       const len = v.u32[head], meta = v.u32[head + 1];
+      if (len > this.maxFrame) return this.corrupt(`a frame of ${len} bytes, over the largest of ${this.maxFrame}`);
       v.cover(ptr, len);
       if (this.parts === null && (meta & (FLAG_MORE | FLAG_ABORT)) === 0) {
         this.tag = meta & TAG_MASK;
@@ -102,8 +107,8 @@ export class PortReader {
         return TAKEN;
       }
       if (meta & FLAG_ABORT) {
-        // The sender gave the message up half-way: what arrived of it goes nowhere.
-        this.parts = null;
+        // The sender gave the message in parts up half-way: what arrived of it goes nowhere.
+        this.dropParts();
         g.portRelease(port);
         continue;
       }
@@ -115,26 +120,60 @@ export class PortReader {
       const total = this.partsLength + len;
       if (total > this.maxBytes) {
         g.portRelease(port);
-        this.parts = null;
-        this.problem = `the worker sent a message of more than ${this.maxBytes} bytes, the most this channel takes ` +
-          "(the maxMessageBytes option)";
-        return STATUS.CORRUPT;
+        this.dropParts();
+        return this.corrupt(`a message of more than ${this.maxBytes} bytes, the most this channel takes ` +
+          "(the maxMessageBytes option)");
       }
-      if (total > this.parts.length) {
-        const bigger = new Uint8Array(Math.min(Math.max(this.parts.length * 2, total), this.maxBytes));
-        bigger.set(this.parts.subarray(0, this.partsLength));
-        this.parts = bigger;
-      }
-      this.parts.set(v.u8.subarray(ptr, ptr + len), this.partsLength);
-      this.partsLength = total;
+      this.append(v.u8.subarray(ptr, ptr + len), total);
       g.portRelease(port);
       if (meta & FLAG_MORE) continue;
-      const whole = this.parts;
-      this.parts = null;
-      // Kept for the next message in parts unless it is large: its memory is given back.
-      this.buffer = whole.length <= KEEP_PARTS_BYTES ? whole : undefined;
+      const whole = this.whole(total);
       this.value = this.sink ? this.sink(whole, 0, total) : payload(this.raw, this.tag, whole, 0, total);
       return TAKEN;
     }
+  }
+
+  /** Adds one part (a view of shared memory), `total` bytes long with it. */
+  append(part, total) {
+    if (this.slabs === null && total > this.parts.length) {
+      if (total <= KEEP_PARTS_BYTES) {
+        const bigger = new Uint8Array(Math.min(Math.max(this.parts.length * 2, total), KEEP_PARTS_BYTES));
+        bigger.set(this.parts.subarray(0, this.partsLength));
+        this.parts = bigger;
+      } else {
+        this.slabs = [this.parts.slice(0, this.partsLength)];
+      }
+    }
+    if (this.slabs === null) this.parts.set(part, this.partsLength);
+    else this.slabs.push(part.slice());
+    this.partsLength = total;
+  }
+
+  /** The message whose parts all arrived, `total` bytes (a view of a buffer the next message reuses). */
+  whole(total) {
+    let out = this.parts;
+    if (this.slabs !== null) {
+      out = new Uint8Array(total);
+      let at = 0;
+      for (const slab of this.slabs) {
+        out.set(slab, at);
+        at += slab.length;
+      }
+    } else {
+      this.buffer = out; // at most KEEP_PARTS_BYTES: kept for the next message in parts
+    }
+    this.parts = null;
+    this.slabs = null;
+    return out;
+  }
+
+  dropParts() {
+    this.parts = null;
+    this.slabs = null;
+  }
+
+  corrupt(why) {
+    this.problem = why;
+    return STATUS.CORRUPT;
   }
 }

@@ -32,7 +32,7 @@ json.dumps({"version": pywebworker.__version__, "names": _web.names(), "wasm_mag
       });
     });
     assert.equal(r.version, "0.1.0");
-    for (const name of ["pywebworker.js", "jsworker.js", "worker-runtime.js", "codec.js", "pkg/pywebworker.js",
+    for (const name of ["pywebworker.js", "page/jsworker.js", "worker/runtime.js", "worker-runtime.bundle.js", "codec.js", "pkg/pywebworker.js",
       "pkg/pywebworker_bg.wasm"]) {
       assert.ok(r.names.includes(name), `the wheel carries ${name}`);
     }

@@ -1,13 +1,14 @@
 // Fault tests of the message codecs (js-shim/codec.js here, python/pywebworker/_codec.py in
 // CPython through codec_fuzz_helper.py): whatever bytes arrive, from a corrupt memory or a hostile
 // peer, decoding gives a value or a CodecError, nothing else, in bounded time; and the str runs
-// between JavaScript and Python (js-shim/protocol.js) are never confused with a batch of frames.
+// between JavaScript and Python (js-shim/frames.js) are never confused with a batch of frames.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Encoder, decode, CodecError, MAX_DEPTH, MAX_BIGINT_BYTES } from "../../js-shim/codec.js";
-import { STR_RUN_MARK, Scratch, isStrRun, strRunFrames } from "../../js-shim/protocol.js";
+import { Scratch, isStrRun, strRunFrames } from "../../js-shim/frames.js";
+import { STR_RUN_MARK } from "../../js-shim/protocol.js";
 
 const codecUrl = new URL("../../js-shim/codec.js", import.meta.url).href;
 const helper = fileURLToPath(new URL("./codec_fuzz_helper.py", import.meta.url));

@@ -1,8 +1,9 @@
-// The postMessage transport's batches (js-shim/protocol.js): what BatchWriter writes, forEachFrame
+// The postMessage transport's batches (js-shim/frames.js): what BatchWriter writes, forEachFrame
 // reads, and a received buffer written into again for the next large batch.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BatchWriter, forEachFrame, TAG } from "../../js-shim/protocol.js";
+import { BatchWriter, forEachFrame } from "../../js-shim/frames.js";
+import { TAG } from "../../js-shim/protocol.js";
 
 const frames = (buffer) => {
   const out = [];

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Encoder, decode, MAX_DEPTH, MAX_BIGINT_BYTES } from "../../js-shim/codec.js";
-import { STR_RUN_MARK, Scratch, TAG, isStrRun, strRunFrames } from "../../js-shim/protocol.js";
+import { Scratch, isStrRun, strRunFrames } from "../../js-shim/frames.js";
+import { STR_RUN_MARK, TAG } from "../../js-shim/protocol.js";
 
 const helper = fileURLToPath(new URL("./pycodec_helper.py", import.meta.url));
 const python = (mode, input) => execFileSync("python3", [helper, mode], { input, encoding: "utf8" });

@@ -1,0 +1,71 @@
+// A PyWorker's start in its worker: Pyodide, its packages, the package's worker-side modules, then
+// the user's Python script (or the REPL mode of the pool), and what tells a fatal interpreter
+// error apart from an exception of the user's code.
+
+import { withBytes } from "../frames.js";
+
+/** True for an error after which this worker's Pyodide cannot run again: its fatal error
+ * handler marks the error it rethrows, and every later call throws "already fatally failed". */
+export function isFatal(e) {
+  return e?.pyodide_fatal_error === true ||
+    /Pyodide (has suffered a fatal error|already fatally failed)/.test(String(e?.message ?? e));
+}
+
+/** The text of the worker script at `url`; an error that names the URL and the answer. */
+export async function fetchScript(url) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(`could not fetch the worker script ${url}: ${e.message}`);
+  }
+  if (!response.ok) {
+    throw new Error(`the worker script URL ${url} answered ${response.status} ${response.statusText}`.trimEnd());
+  }
+  return response.text();
+}
+
+/**
+ * Starts Pyodide in this worker and runs a PyWorker's Python script (or its REPL mode). Returns
+ * the function that hands Python a batch of messages (`[len:u32][bytes]...`), or null when the
+ * script defines no `onmessage`.
+ * @param {{source?: string, url?: string, name: string, python: any}} script
+ * @param {{transport: "shared" | "post", send: (tag: number, u8: Uint8Array) => void,
+ *   sendBatch: (u8: Uint8Array, now: boolean) => void, recv: (timeoutMs?: number) => any}} channel
+ */
+export async function loadPython({ source, url, name, python }, channel) {
+  const { loadPyodide } = await import(python.indexURL + "pyodide.mjs");
+  const py = await loadPyodide({ indexURL: python.indexURL, env: python.env ?? {} });
+  if (python.interruptBuffer) py.setInterruptBuffer(python.interruptBuffer);
+  if (python.packages?.length) await loadPackages(py, python.packages);
+  py.registerJsModule("_pywebworker_channel", {
+    transport: channel.transport,
+    // Printed lines go to the page, in order with the messages, when it asked for them.
+    forward_stdout: python.forward?.stdout === true,
+    forward_stderr: python.forward?.stderr === true,
+    send: (tag, bytes) => withBytes(bytes, (u8) => channel.send(tag, u8)),
+    send_batch: (batch, now) => withBytes(batch, (u8) => channel.sendBatch(u8, now)),
+    recv: (timeoutMs) => channel.recv(timeoutMs ?? undefined),
+  });
+  // The worker-side modules of the package, handed over by the page from its wheel.
+  const site = py.runPython("import site; site.getsitepackages()[0]");
+  py.FS.mkdirTree(`${site}/pywebworker`);
+  for (const [file, text] of Object.entries(python.files)) py.FS.writeFile(`${site}/pywebworker/${file}`, text);
+  const inside = py.pyimport("pywebworker.inside");
+  const dispatchBatch = inside._dispatch_batch;
+  if (python.repl) return (batch) => dispatchBatch(batch, true);
+  if (url !== undefined) source = await fetchScript(url);
+  try {
+    await py.runPythonAsync(source, { filename: url ?? `${name}.py` });
+  } finally {
+    inside._flush(); // what the script sent while it ran
+  }
+  return py.globals.has("onmessage") ? (batch) => dispatchBatch(batch, false) : null;
+}
+
+/** Loads a PyWorker's `packages` (names from Pyodide's lock file, or wheel URLs); throws what failed. */
+async function loadPackages(py, packages) {
+  const errors = [];
+  await py.loadPackage(packages, { messageCallback: () => {}, errorCallback: (e) => errors.push(String(e)) });
+  if (errors.length) throw new Error(`the packages ${JSON.stringify(packages)} did not load: ${errors.join("; ")}`);
+}

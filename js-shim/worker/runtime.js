@@ -1,0 +1,498 @@
+// The worker side of a JsWorker: a module worker that takes the page's init message, attaches
+// its end of the channel (shared rings, or batched postMessage: the same transport ends as the
+// page's, js-shim/transport/), then runs the user's script.
+//
+// The script sees the familiar worker API, served by the channel instead of native messages:
+// `self.onmessage = fn` / `addEventListener("message", fn)` receive `{data}`, and
+// `self.postMessage(x)` sends. It also gets `send(x)` and, in shared mode, a blocking
+// `recv(timeoutMs)` for code that does not return to the event loop.
+
+import * as wasmGlue from "../pkg/pywebworker.js";
+import { CodecError, Encoder } from "../codec.js";
+import { Scratch, isStrRun, strRunFrames } from "../frames.js";
+import { PREFIX, TAG, STATUS, THREAD_STACK, DEFAULT_MAX_MESSAGE_BYTES, describeError } from "../protocol.js";
+import { payload, TAKEN } from "../transport/reader.js";
+import { ChannelStatusError, SharedEnd } from "../transport/shared.js";
+import { PostEnd } from "../transport/post.js";
+import { setWaitMode } from "../wait.js";
+import { fetchScript, isFatal, loadPython } from "./python.js";
+
+// The global scope, looked up once: reading `self` costs ~0.3 us in a worker (measured), more
+// than handling a message.
+const scope = self;
+// `self` is a [Replaceable] getter; an own data property with the same value makes the user's
+// `self.postMessage(...)` as cheap as any global read.
+Object.defineProperty(globalThis, "self", { value: scope, writable: true, configurable: true, enumerable: true });
+const nativePost = self.postMessage.bind(self);
+const nativeAddListener = self.addEventListener.bind(self);
+const encoder = new Encoder();
+// After its last message a worker polls its ring this long before it sleeps: waking from
+// Atomics.waitAsync costs 50-100 us, so a reply that comes soon is taken at once.
+const SPIN_MS = 1;
+const clock = performance;
+
+/** @type {SharedSide | PostSide | null} set once the channel is attached */
+let side = null;
+let raw = false; // a PyWorker: data messages stay encoded bytes, decoded by Python
+let batchHandler = null; // a PyWorker's Python: takes every waiting message in one call
+let ready = false;
+let crashed = false;
+let userOnMessage = null;
+let boot = null; // {glue, exports, init} of the shared transport, between init and link
+const userListeners = [];
+
+/** Sends the page a control message. */
+function control(type, fields = {}) {
+  nativePost({ type: PREFIX + type, ...fields });
+}
+
+function reportReady() {
+  if (!ready) {
+    ready = true;
+    control("ready");
+  }
+}
+
+/** Reports an error of the user's code to the page, in order with the messages. */
+function reportError(e) {
+  if (isFatal(e)) {
+    reportFatal(e);
+    return;
+  }
+  if (!ready || side === null) {
+    control("failed", { error: describeError(e) });
+    return;
+  }
+  try {
+    side.sendBytes(TAG.ERROR, encoder.encode(describeError(e)));
+  } catch (inner) {
+    if (inner?.channel) reportBroken(inner);
+    else control("failed", { error: describeError(inner) });
+  }
+}
+
+/** A dead interpreter answers nothing more: the page learns it now, as a failure of the worker,
+ * instead of waiting for replies forever; then the worker ends. */
+function reportFatal(e) {
+  if (crashed) return;
+  crashed = true;
+  try {
+    side?.flush(); // the replies sent before the crash go first (postMessage transport)
+  } catch {}
+  control("failed", { error: describeError(e), fatal: true });
+  // The page terminates a failed worker itself; ending here at once could let the page see the
+  // thread's end (its Web Lock) before this report, and take the crash for a close().
+  setTimeout(() => scope.close(), 1000);
+}
+
+let broken = false;
+
+/** Tells the page, once, that this side of the channel is broken (the page ends the worker). */
+function reportBroken(e) {
+  if (broken) return;
+  broken = true;
+  control("failed", { corrupt: true, error: describeError(e) });
+}
+
+/** The error the user's code sees for a status that ends the channel. */
+function channelError(e) {
+  if (!(e instanceof ChannelStatusError)) return e;
+  const err = new Error(e.status === STATUS.CLOSED ? "pywebworker: the page closed this worker's channel"
+    : `pywebworker: this worker's channel is unusable: ${e.message}`);
+  err.channel = true;
+  return err;
+}
+
+// ---- What the user's script sees -------------------------------------------------------------
+
+Object.defineProperty(self, "onmessage", {
+  configurable: true,
+  get: () => userOnMessage,
+  set: (fn) => { userOnMessage = typeof fn === "function" ? fn : null; },
+});
+self.addEventListener = function (type, fn, options) {
+  if (type === "message" && typeof fn === "function") userListeners.push(fn);
+  else nativeAddListener(type, fn, options);
+};
+self.removeEventListener = function (type, fn, options) {
+  const i = type === "message" ? userListeners.indexOf(fn) : -1;
+  if (i >= 0) userListeners.splice(i, 1);
+  else EventTarget.prototype.removeEventListener.call(self, type, fn, options);
+};
+
+/** Sends `value` to the page (throws TypeError for a value that cannot be sent). */
+function send(value) {
+  if (side === null) throw new Error("pywebworker: the channel is not attached yet");
+  side.sendBytes(TAG.DATA, encoder.encode(value));
+}
+self.postMessage = send;
+self.send = send;
+
+/**
+ * Receives the next message, blocking this worker until one arrives or `timeoutMs` passes
+ * (shared transport only). Returns the value; throws on timeout or when the page closed.
+ */
+self.recv = function recv(timeoutMs) {
+  if (side === null) throw new Error("pywebworker: the channel is not attached yet");
+  return side.recv(timeoutMs);
+};
+
+nativeAddListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  reportError(e.reason);
+});
+nativeAddListener("error", (e) => {
+  e.preventDefault();
+  reportError(e.error ?? new Error(e.message));
+});
+
+/** Runs the user's handlers for one message; returns a promise when one of them is async. */
+function dispatch(value) {
+  const event = { type: "message", data: value, target: scope };
+  let pending = userOnMessage ? runHandler(userOnMessage, event) : null;
+  if (userListeners.length) {
+    for (const fn of userListeners.slice()) {
+      const p = runHandler(fn, event);
+      if (p) pending = pending ? Promise.all([pending, p]) : p;
+    }
+  }
+  return pending;
+}
+
+/** Calls one handler; reports what it throws; returns a promise if it is async. */
+function runHandler(fn, event) {
+  try {
+    const r = fn.call(scope, event);
+    if (r && typeof r.then === "function") return Promise.resolve(r).catch(reportError);
+  } catch (e) {
+    reportError(e);
+  }
+  return null;
+}
+
+// ---- A PyWorker's messages in batches ---------------------------------------------------------
+
+/** At most this many bytes of messages go to Python in one call (a bound on acknowledgement delay). */
+const BATCH_BOUND = 1 << 20;
+
+/** Where a PyWorker's messages are gathered for Python, which copies them at once. */
+const scratch = new Scratch();
+
+/** A sink that copies a message into the reused scratch buffer (for Python, which copies it again). */
+const scratchCopy = (u8, at, len) => scratch.copy(u8, at, len);
+
+/** Hands messages to Python as one `[len:u32 LE][bytes]...` buffer; Python reports its handlers' errors. */
+function handleBatch(batch) {
+  try {
+    batchHandler(batch);
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+/** Sends what Python wrote with one call: `[len:u32 LE][tag:u32 LE][bytes]...` (or a run of strs,
+ * see `strRunFrames`); `now`: posted at once on the postMessage transport (else with what the end
+ * of the task sends). */
+function sendBatch(batch, now) {
+  if (isStrRun(batch)) batch = strRunFrames(batch, true);
+  const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  for (let at = 0; at + 8 <= batch.length;) {
+    const n = dv.getUint32(at, true);
+    side.sendBytes(dv.getUint32(at + 4, true), batch.subarray(at + 8, at + 8 + n), true);
+    at += 8 + n;
+  }
+  if (now) side.flush();
+}
+
+// ---- The worker's side of each transport -------------------------------------------------------
+
+/** Over the shared rings: a receive loop that sleeps without blocking, and a blocking recv(). */
+class SharedSide {
+  /** @param {SharedEnd} end */
+  constructor(end) {
+    this.end = end;
+    this.unacked = 0; // messages taken by recv() and not acknowledged yet
+    this.ackTimer = null;
+    this.closed = false;
+  }
+
+  sendBytes(tag, bytes) {
+    try {
+      this.end.sendBlocking(tag, bytes);
+    } catch (e) {
+      const err = channelError(e);
+      if (err.channel) reportBroken(err); // whether or not the script catches it
+      throw err;
+    }
+  }
+
+  flush() {}
+
+  /** Takes the next whole message into the reader; false when none is waiting. */
+  take() {
+    const r = this.end.take();
+    if (r === TAKEN) return true;
+    if (r === STATUS.EMPTY) return false;
+    if (r === STATUS.CLOSED) {
+      this.closed = true;
+      return false;
+    }
+    throw channelError(new ChannelStatusError(r, this.end.problem()));
+  }
+
+  /** Handles every message waiting; returns how many. */
+  drain() {
+    if (batchHandler) return this.drainBatch();
+    const reader = this.end.reader;
+    let handled = 0;
+    // A message from the page that does not decode was not written by the page's encoder: the
+    // channel is broken (CodecError ends the loop, reported as that).
+    while (this.take()) {
+      const pending = dispatch(reader.value);
+      reader.value = undefined;
+      if (pending) pending.then(() => this.end.ack(1));
+      else handled++;
+    }
+    if (handled) this.end.ack(handled);
+    return handled;
+  }
+
+  /**
+   * A PyWorker's drain: every waiting message (up to a bound) to Python in one call, copied from
+   * the ring straight into the batch.
+   */
+  drainBatch() {
+    const reader = this.end.reader;
+    let count = 0;
+    reader.sink = scratch.appendFrame;
+    try {
+      while (scratch.length < BATCH_BOUND && this.take()) count++;
+    } catch (e) {
+      scratch.take(); // what was gathered goes nowhere: the channel is unusable
+      throw e;
+    } finally {
+      reader.sink = null;
+    }
+    if (count) {
+      handleBatch(scratch.takeStrs());
+      this.end.ack(count);
+    }
+    return count;
+  }
+
+  /** The receive loop for handler-style scripts: drain, spin a little, then sleep without blocking. */
+  async run() {
+    const end = this.end;
+    while (!this.closed) {
+      try {
+        if (this.drain() > 0) continue;
+      } catch (e) {
+        if (e.channel || e instanceof CodecError) reportBroken(e);
+        else reportError(e);
+        return;
+      }
+      if (this.closed) break;
+      // A short spin keeps round trips fast; then sleep until the page rings.
+      let arrived = false;
+      for (let i = 1, until = clock.now() + SPIN_MS; ; i++) {
+        if (end.hasData()) {
+          arrived = true;
+          break;
+        }
+        if ((i & 255) === 0 && clock.now() > until) break;
+      }
+      if (!arrived) await end.sleep();
+    }
+  }
+
+  recv(timeoutMs) {
+    reportReady();
+    this.ackTaken();
+    const end = this.end, reader = end.reader;
+    const deadline = timeoutMs === undefined || timeoutMs === null ? Infinity : clock.now() + timeoutMs;
+    // Python copies a message at once: it goes into the reused scratch buffer, not a new one.
+    reader.sink = raw ? scratchCopy : null;
+    let r;
+    try {
+      for (;;) {
+        r = end.take();
+        if (r !== STATUS.EMPTY) break;
+        const left = deadline - clock.now();
+        if (left <= 0) throw new Error(`pywebworker: recv timed out after ${timeoutMs} ms`);
+        end.wait(left);
+      }
+    } finally {
+      reader.sink = null;
+    }
+    if (r !== TAKEN) throw channelError(new ChannelStatusError(r, end.problem()));
+    const value = reader.value;
+    reader.value = undefined;
+    // Counted as handled when the script asks for the next one or returns to the event loop.
+    this.unacked++;
+    this.ackTimer ??= setTimeout(() => this.ackTaken(), 0);
+    return value;
+  }
+
+  ackTaken() {
+    if (this.unacked) this.end.ack(this.unacked);
+    this.unacked = 0;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+  }
+}
+
+/** Over postMessage: batches in, each message handled and counted; batches out at the end of a task. */
+class PostSide {
+  /** @param {PostEnd} end */
+  constructor(end) {
+    this.end = end;
+  }
+
+  /** `hold`: a frame of a batch from Python, whose last frame decides when the batch leaves. */
+  sendBytes(tag, bytes, hold = false) {
+    this.end.send(tag, bytes, hold);
+  }
+
+  flush() {
+    this.end.flush();
+  }
+
+  onBatch(frames) {
+    try {
+      this.deliver(frames);
+    } catch (e) {
+      // Batches come from the page's own writer: one that does not parse ends the channel.
+      reportBroken(e);
+    }
+  }
+
+  deliver(frames) {
+    const end = this.end;
+    if (batchHandler) {
+      let count = 0;
+      end.receive(frames, (tag, u8, at, len) => {
+        scratch.appendFrame(u8, at, len);
+        count++;
+      });
+      // Copied out: the buffer can carry this worker's next large batch of replies.
+      end.spare(frames);
+      if (count) handleBatch(scratch.takeStrs());
+      end.handled += count;
+      end.flush();
+      return;
+    }
+    // A message that does not decode was not written by the page's encoder: the channel is
+    // broken (the throw reaches onBatch).
+    end.receive(frames, (tag, u8, at, len) => {
+      const pending = dispatch(payload(raw, tag, u8, at, len));
+      if (pending) {
+        pending.then(() => {
+          end.handled++;
+          end.schedule();
+        });
+      } else {
+        end.handled++;
+      }
+    });
+    // Every message was decoded into values of its own: the buffer can carry the next large batch.
+    end.spare(frames);
+    end.flush();
+  }
+
+  recv() {
+    throw new Error(
+      "pywebworker: a blocking recv() needs the shared transport, and this page is not cross-origin isolated " +
+        "(it uses postMessage). Use self.onmessage, or serve the page with COOP/COEP headers (see server-headers/).",
+    );
+  }
+}
+
+// ---- Start-up ---------------------------------------------------------------------------------
+
+async function loadScript(script) {
+  if (script.python) {
+    batchHandler = await loadPython(script, {
+      transport: side instanceof SharedSide ? "shared" : "post",
+      send: (tag, u8) => side.sendBytes(tag, u8),
+      sendBatch,
+      recv: (timeoutMs) => self.recv(timeoutMs),
+    });
+    return;
+  }
+  let { source } = script;
+  const { url, type, name } = script;
+  if (url !== undefined) {
+    const text = await fetchScript(url);
+    if (type === "module") return import(url);
+    source = text;
+  }
+  if (type === "module") {
+    const blob = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    try {
+      return await import(blob);
+    } finally {
+      URL.revokeObjectURL(blob);
+    }
+  }
+  // A classic script, evaluated in the global scope as a worker's own script would be.
+  (0, eval)(`${source}\n//# sourceURL=${url ?? name}`);
+}
+
+function holdLock(name) {
+  if (!name || !self.navigator?.locks) return Promise.resolve(false);
+  return new Promise((granted) => {
+    navigator.locks.request(name, () => {
+      granted(true);
+      return new Promise(() => {}); // held until this worker ends
+    });
+  });
+}
+
+self.onmessage = null;
+nativeAddListener("message", async function onInit({ data }) {
+  if (data instanceof ArrayBuffer) {
+    side?.onBatch?.(data);
+    return;
+  }
+  if (!data || typeof data.type !== "string" || !data.type.startsWith(PREFIX)) return;
+  if (data.type === PREFIX + "link") {
+    if (!boot || side !== null) return;
+    const { glue, exports, init } = boot;
+    side = new SharedSide(new SharedEnd(glue, exports.memory, data.port,
+      { raw, maxBytes: init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, maxFrame: init.maxFrame }));
+    await start(init);
+    return;
+  }
+  if (data.type !== PREFIX + "init" || boot || side) return;
+  const init = data;
+  raw = init.script.python !== undefined;
+  if (init.wait) setWaitMode(init.wait); // as the page was configured
+  const locked = await holdLock(init.lock);
+  if (init.transport === "shared") {
+    try {
+      const glue = wasmGlue;
+      const exports = await glue.default({ module_or_path: init.module, memory: init.memory, thread_stack_size: THREAD_STACK });
+      glue.setCanBlock(true);
+      boot = { glue, exports, init };
+      control("thread", { locked, tls: exports.__tls_base.value, stack: exports.__stack_alloc.value, stackSize: THREAD_STACK });
+    } catch (e) {
+      control("failed", { error: describeError(e) });
+    }
+    return;
+  }
+  control("thread", { locked });
+  side = new PostSide(new PostEnd(nativePost, { maxBytes: init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, eager: "aged" }));
+  await start(init);
+});
+
+async function start(init) {
+  try {
+    await loadScript(init.script);
+  } catch (e) {
+    if (isFatal(e)) reportFatal(e);
+    else control("failed", { error: describeError(e) });
+    return;
+  }
+  reportReady();
+  if (side instanceof SharedSide) side.run();
+}

@@ -1,0 +1,72 @@
+// The wire constants are defined once per language: Rust (src/ring, src/transport), JavaScript
+// (js-shim/protocol.js, js-shim/codec.js) and Python (python/pywebworker). This reads each
+// definition from its source and checks that the three agree, so that a change in one place
+// without the others fails here.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { FLAG_ABORT, FLAG_MORE, STATUS, STR_RUN_MARK, TAG, TAG_MASK } from "../../js-shim/protocol.js";
+import { T } from "../../js-shim/codec.js";
+
+const root = new URL("../../", import.meta.url);
+const source = (path) => readFileSync(new URL(path, root), "utf8");
+
+/** The value of `const NAME: u32 = <expr>;` in Rust source (numbers, shifts and hex). */
+function rustConst(text, name) {
+  const m = text.match(new RegExp(`const ${name}: [iu]\\d+ = ([^;]+);`));
+  assert.ok(m, `Rust defines ${name}`);
+  return Number(Function(`return (${m[1].replaceAll("_", "")});`)());
+}
+
+/** The value of `NAME = <expr>` at the start of a line of Python source. */
+function pythonConst(text, name) {
+  const m = text.match(new RegExp(`^${name}(?:: [\\w\\[\\], ]+)? = (.+)$`, "m"));
+  assert.ok(m, `Python defines ${name}`);
+  return m[1].trim();
+}
+
+test("frame flags and the tag mask: Rust's src/ring/mod.rs and protocol.js agree", () => {
+  const ring = source("src/ring/mod.rs");
+  assert.equal(rustConst(ring, "FLAG_MORE"), FLAG_MORE);
+  assert.equal(rustConst(ring, "FLAG_ABORT"), FLAG_ABORT);
+  assert.equal(rustConst(ring, "TAG_MASK"), TAG_MASK);
+});
+
+test("status codes: Rust's src/transport/shared.rs and protocol.js agree", () => {
+  const shared = source("src/transport/shared.rs");
+  assert.equal(rustConst(shared, "EMPTY_OR_FULL"), STATUS.EMPTY);
+  assert.equal(rustConst(shared, "EMPTY_OR_FULL"), STATUS.FULL);
+  for (const [rust, js] of [["CLOSED", "CLOSED"], ["CORRUPT", "CORRUPT"], ["TOO_LARGE", "TOO_LARGE"],
+    ["TIMEOUT", "TIMEOUT"], ["WOULD_BLOCK", "WOULD_BLOCK"]]) {
+    assert.equal(rustConst(shared, rust), STATUS[js], rust);
+  }
+  // Every status Rust returns has its name in protocol.js.
+  const rustNames = [...shared.matchAll(/pub const (\w+): i32/g)].map((m) => m[1]);
+  assert.deepEqual(rustNames.sort(), ["CLOSED", "CORRUPT", "EMPTY_OR_FULL", "TIMEOUT", "TOO_LARGE", "WOULD_BLOCK"]);
+});
+
+test("frame tags: Python's inside.py and protocol.js agree", () => {
+  const inside = source("python/pywebworker/inside.py");
+  const m = inside.match(/^_DATA, _ERROR, _STDOUT, _STDERR = (\d+), (\d+), (\d+), (\d+)$/m);
+  assert.ok(m, "inside.py defines the four tags");
+  assert.deepEqual(m.slice(1).map(Number), [TAG.DATA, TAG.ERROR, TAG.STDOUT, TAG.STDERR]);
+});
+
+test("the run-of-strs mark and the value type bytes: Python's _codec.py and JavaScript agree", () => {
+  const codec = source("python/pywebworker/_codec.py");
+  const mark = pythonConst(codec, "STR_RUN");
+  const bytes = [...mark.matchAll(/\\x([0-9a-f]{2})/g)].map((x) => parseInt(x[1], 16));
+  assert.equal(bytes.length, 4, `STR_RUN is four bytes: ${mark}`);
+  assert.equal(Buffer.from(bytes).readUInt32LE(0), STR_RUN_MARK);
+  // `_NONE, _UNDEFINED, ... = range(12)`: the type bytes in codec.js's order.
+  const m = codec.match(/^(_NONE(?:, _\w+)*) = range\((\d+)\)$/m);
+  assert.ok(m, "_codec.py numbers its value types with range()");
+  const names = m[1].split(", ");
+  assert.equal(names.length, Number(m[2]));
+  const js = { _NONE: "NULL", _STR: "STRING" };
+  names.forEach((name, i) => {
+    const key = js[name] ?? name.slice(1);
+    assert.equal(T[key], i, `${name} is ${i} in Python and T.${key} is ${T[key]} in codec.js`);
+  });
+  assert.equal(names.length, Object.keys(T).length, "every type of codec.js is in Python");
+});
