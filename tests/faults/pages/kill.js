@@ -23,7 +23,7 @@ register("kills", async ({ seed, kills = 100, capacity = 4096, duringStartEvery 
   let steadySeen = 0;
 
   const startEcho = [], recvEnds = [], victimGood = [];
-  let killed = 0, killedStarting = 0;
+  let killed = 0, killedStarting = 0, settledFirst = 0;
 
   /** Starts a stream worker and waits for its echo; the time it took, or null after a failure. */
   async function startAndEcho(label) {
@@ -84,6 +84,11 @@ register("kills", async ({ seed, kills = 100, capacity = 4096, duringStartEvery 
       failures.add("send() failed on a live worker", `${label}: ${errText(e)}`);
     }
     const settled = track(w.settle(30_000));
+    // A worker spinning on its ring may handle that message at once: then settle() resolves before
+    // the kill, as it should. Its outcome is known after a few microtasks (no event-loop turn, so
+    // the page takes nothing meanwhile); only a settle still pending then must reject.
+    for (let i = 0; i < 4; i++) await null;
+    const settledBefore = settled.state === "resolved";
     const startPending = started.state === "pending";
     const tKill = now();
     w.kill();
@@ -98,7 +103,8 @@ register("kills", async ({ seed, kills = 100, capacity = 4096, duringStartEvery 
       if (!isA(rx.ended.error, "WorkerKilledError")) failures.add("recv() rejected with something other than WorkerKilledError", `${label}: ${errText(rx.ended.error)}`);
       else if (rx.ended.at - tKill > bound) failures.add(`recv() rejected later than ${bound} ms after kill()`, `${label}: ${(rx.ended.at - tKill).toFixed(0)} ms`);
     }
-    checkWait(settled, "settle()", label, tKill);
+    if (settledBefore) settledFirst++;
+    else checkWait(settled, "settle()", label, tKill);
     if (startPending) checkWait(started, "start() (killed while starting)", label, tKill);
     for (const p of rx.problems) failures.add("a killed worker's messages arrived torn, lost, reordered or duplicated", `${label}: ${p}`);
     victimGood.push(rx.good);
@@ -138,7 +144,7 @@ register("kills", async ({ seed, kills = 100, capacity = 4096, duringStartEvery 
     failures.add("links of killed workers were not freed", `liveLinks ${before.liveLinks} before, ${after.liveLinks} 6 s after the last kill`);
   }
   return {
-    kills: killed, killedStarting, failures: failures.list(), startEcho: spread(startEcho), recvEnd: spread(recvEnds),
+    kills: killed, killedStarting, settledBeforeKill: settledFirst, failures: failures.list(), startEcho: spread(startEcho), recvEnd: spread(recvEnds),
     victimMessages: spread(victimGood), steady: steadyCounts, transport: steady.transport,
     liveLinks: { before: before.liveLinks, after: after.liveLinks, freedAfterMs: Math.round(now() - t0) },
     memoryBytes: { before: before.memoryBytes, after: after.memoryBytes },
