@@ -24,6 +24,7 @@ const scope = self;
 // `self.postMessage(...)` as cheap as any global read.
 Object.defineProperty(globalThis, "self", { value: scope, writable: true, configurable: true, enumerable: true });
 const nativePost = self.postMessage.bind(self);
+const nativeClose = self.close.bind(self);
 const nativeAddListener = self.addEventListener.bind(self);
 const encoder = new Encoder();
 // After its last message a worker polls its ring this long before it sleeps: waking from
@@ -37,6 +38,7 @@ let raw = false; // a PyWorker: data messages stay encoded bytes, decoded by Pyt
 let batchHandler = null; // a PyWorker's Python: takes every waiting message in one call
 let ready = false;
 let crashed = false;
+let closing = false; // the script called close(): no message is handled after it
 let userOnMessage = null;
 let boot = null; // {glue, exports, init} of the shared transport, between init and link
 const userListeners = [];
@@ -127,6 +129,13 @@ function send(value) {
 }
 self.postMessage = send;
 self.send = send;
+// As a worker's native close() discards the messages queued for it, this one handles no message
+// after it: the page sees them unsettled and the worker's end (WorkerExitedError).
+self.close = function close() {
+  closing = true;
+  side?.flush();
+  nativeClose();
+};
 
 /**
  * Receives the next message, blocking this worker until one arrives or `timeoutMs` passes
@@ -247,7 +256,7 @@ class SharedSide {
     let handled = 0;
     // A message from the page that does not decode was not written by the page's encoder: the
     // channel is broken (CodecError ends the loop, reported as that).
-    while (this.take()) {
+    while (!closing && this.take()) {
       const pending = dispatch(reader.value);
       reader.value = undefined;
       if (pending) pending.then(() => this.end.ack(1));
@@ -266,7 +275,7 @@ class SharedSide {
     let count = 0;
     reader.sink = scratch.appendFrame;
     try {
-      while (scratch.length < BATCH_BOUND && this.take()) count++;
+      while (!closing && scratch.length < BATCH_BOUND && this.take()) count++;
     } catch (e) {
       scratch.take(); // what was gathered goes nowhere: the channel is unusable
       throw e;
@@ -283,7 +292,7 @@ class SharedSide {
   /** The receive loop for handler-style scripts: drain, spin a little, then sleep without blocking. */
   async run() {
     const end = this.end;
-    while (!this.closed) {
+    while (!this.closed && !closing) {
       try {
         if (this.drain() > 0) continue;
       } catch (e) {
@@ -371,6 +380,7 @@ class PostSide {
     if (batchHandler) {
       let count = 0;
       end.receive(frames, (tag, u8, at, len) => {
+        if (closing) return;
         scratch.appendFrame(u8, at, len);
         count++;
       });
@@ -384,6 +394,7 @@ class PostSide {
     // A message that does not decode was not written by the page's encoder: the channel is
     // broken (the throw reaches onBatch).
     end.receive(frames, (tag, u8, at, len) => {
+      if (closing) return;
       const pending = dispatch(payload(raw, tag, u8, at, len));
       if (pending) {
         pending.then(() => {
