@@ -36,10 +36,11 @@ function pickTransport(requested) {
   throw new TypeError(`transport must be "auto", "shared" or "post", not ${JSON.stringify(requested)}`);
 }
 
-/** Calls a user's callback; what it throws is the page's to see, and does not stop the caller. */
-function callUser(fn, ...args) {
+/** Calls a user's callback with one argument (no rest parameters: this is on the path of every
+ * message); what it throws is the page's to see, and does not stop the caller. */
+function callUser(fn, arg) {
   try {
-    fn(...args);
+    fn(arg);
   } catch (e) {
     setTimeout(() => { throw e; });
   }
@@ -341,10 +342,11 @@ export class WorkerChannel {
   _pump() {
     const end = this._end;
     if (!end || this.state === "killed") return;
+    const reader = end.reader;
     for (;;) {
       let r;
       try {
-        r = end.take();
+        r = reader.take();
       } catch (e) {
         this._corrupt(`a message from it does not decode: ${e?.message ?? e}`);
         return;
@@ -353,7 +355,7 @@ export class WorkerChannel {
         if (r !== STATUS.EMPTY && r !== STATUS.CLOSED) this._corrupt(end.problem() || undefined);
         return;
       }
-      this._deliver(end.reader.tag, end.reader.value);
+      this._deliver(reader.tag, reader.value);
     }
   }
 
@@ -399,7 +401,11 @@ export class WorkerChannel {
   _arrived() {
     const hook = this.onarrival;
     this.onarrival = null;
-    if (hook) callUser(hook);
+    try {
+      hook?.(); // no argument: Python's hook takes none
+    } catch (e) {
+      setTimeout(() => { throw e; });
+    }
   }
 
   /** A line a PyWorker printed, to where the `stdout` / `stderr` option says. */
