@@ -141,7 +141,7 @@ pub fn peer_wait_data(port: u32, timeout_ms: f64, ack: f64) -> Vec<f64> {
     let peeked = port_peek(port);
     let [len, meta] = peeked_header(port);
     if ack != 0.0 && peeked > 0 {
-        port_release(port);
+        port_release(port, len, meta);
         port_ack(port, 1);
     }
     vec![f64::from(status), waited, f64::from(peeked), f64::from(len), f64::from(meta)]
@@ -159,7 +159,8 @@ pub fn peer_drain(port: u32, delay_ms: f64) -> Vec<f64> {
         if r < 0 {
             return vec![frames, f64::from(r)];
         }
-        assert!(port_release(port));
+        let [len, meta] = peeked_header(port);
+        assert!(port_release(port, len, meta));
         frames += 1.0;
     }
 }
@@ -285,7 +286,7 @@ fn take_frame(port: u32) -> Result<(Vec<u8>, u32), i32> {
     let [len, meta] = peeked_header(port);
     // SAFETY: the peek validated `len` bytes of payload at `r`, inside the ring.
     let payload = unsafe { std::slice::from_raw_parts(r as usize as *const u8, len as usize) }.to_vec();
-    assert!(port_release(port));
+    assert!(port_release(port, len, meta));
     Ok((payload, meta))
 }
 
@@ -338,7 +339,7 @@ fn link_ports_carry_messages_both_ways() {
     assert_eq!(send_frame(a, 9, b"hello", false), 0);
     assert!(port_has_data(b));
     assert_eq!(take_frame(b), Ok((b"hello".to_vec(), 9)));
-    assert!(!port_release(b), "nothing is peeked any more");
+    assert!(!port_release(b, 5, 9), "nothing is peeked any more");
     assert_eq!(port_peek(b), status::EMPTY_OR_FULL);
 
     assert_eq!(send_frame(b, 0xffff, b"", false), 0, "an empty message with the largest tag");
@@ -361,13 +362,33 @@ fn peek_stores_the_validated_header_at_the_port() {
     set_u32_at(header, 100_000);
     set_u32_at(header + 4, 0xdead_beef);
     assert_eq!(peeked_header(b), [13, 42], "read at the port, not from the ring");
-    assert!(port_release(b));
+    assert!(port_release(b, 13, 42));
     assert_eq!(port_peek(b), status::EMPTY_OR_FULL, "released by the validated length");
     // The other end's record is its own.
     assert_eq!(send_frame(b, 5, &[1, 2, 3], false), 0);
     assert!(port_peek(a) > 0);
     assert_eq!(peeked_header(a), [3, 5]);
     assert_eq!(peeked_header(b), [13, 42]);
+    link_free(link);
+}
+
+#[wasm_bindgen_test]
+fn a_release_with_values_other_than_the_validated_ones_reports_it() {
+    let link = link_new(256).unwrap();
+    let (a, b) = (link_port(link, 0), link_port(link, 1));
+    for (len, meta) in [(14, 42), (12, 42), (13, 42 | (1 << 16)), (13, 42 | (1 << 18)), (13, 43)] {
+        assert_eq!(send_frame(a, 42, &[7; 13], false), 0);
+        assert!(port_peek(b) > 0);
+        // What a peer writing the port's record between the peek and the reader's load would
+        // make the reader use: the release says so, and still releases the validated frame.
+        set_u32_at(b, len);
+        set_u32_at(b + 4, meta);
+        assert!(!port_release(b, len, meta), "released with ({len}, {meta:#x})");
+        assert_eq!(port_peek(b), status::EMPTY_OR_FULL, "released by the validated length");
+    }
+    assert_eq!(send_frame(a, 42, &[7; 13], false), 0);
+    assert!(port_peek(b) > 0);
+    assert!(port_release(b, 13, 42));
     link_free(link);
 }
 

@@ -94,22 +94,26 @@ export class PortReader {
         return ptr;
       }
       const head = port >>> 2;
+      // Read once; the release confirms they are the values the peek validated.
       const len = v.u32[head], meta = v.u32[head + 1];
       if (len > this.maxFrame) return this.corrupt(`a frame of ${len} bytes, over the largest of ${this.maxFrame}`);
       v.cover(ptr, len);
       if (this.parts === null && (meta & (FLAG_MORE | FLAG_ABORT)) === 0) {
         this.tag = meta & TAG_MASK;
+        let value, released = false;
         try {
-          this.value = this.sink ? this.sink(v.u8, ptr, len) : payload(this.raw, this.tag, v.u8, ptr, len);
+          value = this.sink ? this.sink(v.u8, ptr, len) : payload(this.raw, this.tag, v.u8, ptr, len);
         } finally {
-          g.portRelease(port);
+          released = g.portRelease(port, len, meta);
         }
+        if (!released) return this.changed();
+        this.value = value;
         return TAKEN;
       }
       if (meta & FLAG_ABORT) {
         // The sender gave the message in parts up half-way: what arrived of it goes nowhere.
         this.dropParts();
-        g.portRelease(port);
+        if (!g.portRelease(port, len, meta)) return this.changed();
         continue;
       }
       if (this.parts === null) {
@@ -119,13 +123,16 @@ export class PortReader {
       }
       const total = this.partsLength + len;
       if (total > this.maxBytes) {
-        g.portRelease(port);
+        g.portRelease(port, len, meta);
         this.dropParts();
         return this.corrupt(`a message of more than ${this.maxBytes} bytes, the most this channel takes ` +
           "(the maxMessageBytes option)");
       }
       this.append(v.u8.subarray(ptr, ptr + len), total);
-      g.portRelease(port);
+      if (!g.portRelease(port, len, meta)) {
+        this.dropParts();
+        return this.changed();
+      }
       if (meta & FLAG_MORE) continue;
       const whole = this.whole(total);
       this.value = this.sink ? this.sink(whole, 0, total) : payload(this.raw, this.tag, whole, 0, total);
@@ -170,6 +177,12 @@ export class PortReader {
   dropParts() {
     this.parts = null;
     this.slabs = null;
+  }
+
+  /** The frame's length or flags in the port changed between the peek and this side's read: what
+   * was read from it goes nowhere (a sink's copy is dropped by the caller on CORRUPT). */
+  changed() {
+    return this.corrupt("a frame's length or flags changed after they were checked (the shared memory was overwritten)");
   }
 
   corrupt(why) {

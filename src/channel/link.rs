@@ -23,13 +23,17 @@ unsafe impl Sync for Link {}
 ///
 /// `peeked` comes first (`repr(C)`), so JavaScript reads it at the port's own address instead of
 /// reading the frame header again from the ring, where the peer could have changed it since it
-/// was checked. A port allocates nothing after [`Link::new`]: a worker that is terminated at any
+/// was checked. `validated` keeps the same two words for the release, which confirms that the
+/// values JavaScript used are the ones checked (a peer that can write the shared memory could
+/// change `peeked` between the peek and JavaScript's read). A port allocates nothing after [`Link::new`]: a worker that is terminated at any
 /// instruction cannot leave the shared allocator locked or a buffer half grown.
 #[derive(Debug)]
 #[repr(C)]
 pub struct Port {
     /// `[length, tag and flags]` of the frame returned by the last peek.
     pub peeked: [u32; 2],
+    /// The same two words, compared at the release with the ones the reader used.
+    pub validated: [u32; 2],
     /// The rings and acknowledgement counters of this end.
     pub endpoint: Endpoint,
 }
@@ -41,7 +45,7 @@ impl Link {
     /// [`AttachError::BadCapacity`] for a capacity that is not a power of two in range.
     pub fn new(capacity: u32) -> Result<Box<Link>, AttachError> {
         let (a, b) = duplex(capacity)?;
-        let port = |endpoint| Padded::new(UnsafeCell::new(Port { peeked: [0; 2], endpoint }));
+        let port = |endpoint| Padded::new(UnsafeCell::new(Port { peeked: [0; 2], validated: [0; 2], endpoint }));
         Ok(Box::new(Link { ports: [port(a), port(b)] }))
     }
 

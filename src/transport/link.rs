@@ -127,6 +127,7 @@ pub fn port_peek(p: u32) -> i32 {
     match port.endpoint.consumer().peek_detached() {
         Ok((ptr, len, meta)) => {
             port.peeked = [len, meta];
+            port.validated = [len, meta];
             ptr.as_ptr() as usize as i32
         }
         Err(e) => recv_status(e),
@@ -139,11 +140,17 @@ pub fn port_has_data(p: u32) -> bool {
     port(p).endpoint.consumer().has_data()
 }
 
-/// Releases the peeked frame. The producer is shown the room in batches, and whenever this end
-/// finds the ring empty (see `Consumer::release_peeked_lazily`).
+/// Releases the peeked frame, whose length and tag/flags word the reader used were `len` and
+/// `meta`. The producer is shown the room in batches, and whenever this end finds the ring empty
+/// (see `Consumer::release_peeked_lazily`). Returns `false` when no frame was peeked or when `len`
+/// and `meta` are not the values validated by the peek (the shared memory was overwritten between
+/// the peek and the reader's load): the channel is then corrupt, and what was read is to be
+/// dropped.
 #[wasm_bindgen(js_name = portRelease)]
-pub fn port_release(p: u32) -> bool {
-    port(p).endpoint.consumer().release_peeked_lazily()
+pub fn port_release(p: u32, len: u32, meta: u32) -> bool {
+    let port = port(p);
+    let released = port.endpoint.consumer().release_peeked_lazily();
+    released && port.validated == [len, meta]
 }
 
 /// Sleeps until a frame may be waiting or the peer closed (workers only): 0 or a status.
