@@ -6,8 +6,8 @@
 //!   region it does not own. Everything read from the shared region is validated.
 //! - [`wait`]: the sleep/wake primitive (`memory.atomic.wait32/notify` on wasm workers, a
 //!   futex natively, loom's primitives under `--cfg loom`) and the [`wait::Doorbell`] built on it.
-//! - [`channel`]: many producers into one consumer (one ring each, one doorbell) and the
-//!   duplex channel with acknowledgement counters.
+//! - [`channel`]: the duplex channel with acknowledgement counters, and the [`channel::Link`]
+//!   that holds one in a single allocation for the page and a worker.
 //! - `transport` (wasm only): the JavaScript-facing handles used by `js-shim/`.
 #![cfg_attr(all(target_arch = "wasm32", target_feature = "atomics"), feature(stdarch_wasm_atomic_wait))]
 #![warn(missing_docs)]
