@@ -3,25 +3,21 @@
 // JsWorker (jsworker.js) is the public face over this.
 
 import { Encoder } from "../codec.js";
-import { payload, TAKEN } from "../transport/reader.js";
+import { TAKEN } from "../transport/reader.js";
 import { ChannelStatusError, SharedEnd } from "../transport/shared.js";
 import { PostEnd } from "../transport/post.js";
 import { PREFIX, TAG, STATUS, LINK_CAPACITY, DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.js";
 import { Lifecycle } from "./lifecycle.js";
 import { MessageList } from "./messages.js";
 import { countLink, loadRuntime, runtimeUrl, waitMode } from "./runtime.js";
-import {
-  ChannelCorruptError, IsolationError, WorkerCrashedError, WorkerError, WorkerExitedError, WorkerKilledError,
-  WorkerScriptError,
-} from "./errors.js";
+import { onControl } from "./control.js";
+import { ChannelCorruptError, IsolationError, WorkerError, WorkerExitedError, WorkerScriptError } from "./errors.js";
 
 /** Without the Web Locks API, a killed worker's memory is freed after this long. */
 const QUARANTINE_MS = 2000;
 /** A worker whose thread is starting may be inside the shared allocator (its wasm thread's stack
  * and TLS are allocated there): `kill()` ends it once that is done, or after this long. */
 const KILL_DURING_START_MS = 5000;
-/** From this size an encoded message received by postMessage is a view of its batch, not a copy. */
-const VIEW_BYTES = 1 << 16;
 
 let serial = 0;
 
@@ -178,73 +174,10 @@ export class WorkerChannel {
     await ready;
   }
 
-  // ---- What the worker posts natively -----------------------------------------------------------
+  // ---- What the worker posts natively (control.js) --------------------------------------------
 
   _onControl(data) {
-    try {
-      this._control(data);
-    } catch (e) {
-      // What the worker posted natively is untrusted: a malformed batch or control message ends
-      // this worker alone, and nothing of it reaches the page's error handlers.
-      this._corrupt(`it posted a malformed message: ${e?.message ?? e}`);
-    }
-  }
-
-  _control(data) {
-    if (data instanceof ArrayBuffer) {
-      // A batch of the postMessage transport (a script may send while it starts). On the shared
-      // transport nothing comes this way: a script posting natively is ignored.
-      if (this._post && (this.state === "running" || this.state === "starting")) this._onBatch(data);
-      return;
-    }
-    if (!data || typeof data.type !== "string" || !data.type.startsWith(PREFIX)) return;
-    switch (data.type.slice(PREFIX.length)) {
-      case "thread":
-        // Sent once by the runtime before the user's script runs; a later one is forged.
-        if (this._threadSeen || this.state !== "starting") return;
-        this._threadSeen = true;
-        this._noteThread(data);
-        if (data.locked === true) this._watchDeath();
-        if (this._end) {
-          this._worker.postMessage({ type: PREFIX + "link", port: this._rt.glue.linkPort(this._link, 1) });
-          this._linked = true;
-          // What the script sends while it starts is read at once: a script that sends more than
-          // the ring holds before it ends would otherwise wait for room that never comes.
-          this._pumpLoop();
-        }
-        break;
-      case "ready":
-        if (this.state !== "starting") return;
-        this._life.enter("running");
-        if (this._post) {
-          this._post.open = true;
-          this._post.flush();
-        }
-        this._onReady();
-        break;
-      case "failed": {
-        // The runtime describes the error it reports (describeError in protocol.js); anything else
-        // was not written by it.
-        const error = data.error;
-        if (error === null || typeof error !== "object" || typeof error.name !== "string" ||
-          typeof error.message !== "string" || (error.stack !== undefined && typeof error.stack !== "string")) {
-          throw new Error("a failure report that the runtime does not write");
-        }
-        const { name, message } = error;
-        const remote = { remoteName: name, remoteMessage: message, remoteStack: error.stack ?? "" };
-        if (data.corrupt === true) {
-          this._corrupt(`the worker found its side of the channel broken: ${message}`);
-        } else if (data.fatal === true) {
-          // Its interpreter cannot run again: what waits for it fails now (a pool replaces it).
-          this._fail(new WorkerCrashedError(`the worker's Python suffered a fatal error (${name}: ${message}) and ` +
-            "cannot run again; create a new worker", remote));
-        } else {
-          const what = this.state === "starting" ? "failed to start" : "failed";
-          this._fail(new WorkerScriptError(`the worker's script ${what}: ${name}: ${message}`, remote));
-        }
-        break;
-      }
-    }
+    onControl(this, data);
   }
 
   /** Keeps where the worker's wasm thread has its stack and TLS, to free them after its end. */
@@ -252,26 +185,6 @@ export class WorkerChannel {
     if (Number.isInteger(data.tls) && Number.isInteger(data.stack) && Number.isInteger(data.stackSize)) {
       this._thread = { tls: data.tls, stack: data.stack, stackSize: data.stackSize };
     }
-  }
-
-  /** Delivers a postMessage batch from the worker; throws (ending the worker) when it is malformed. */
-  _onBatch(data) {
-    // The batch's buffer was transferred to this page and nothing writes to it: a large encoded
-    // message is a view of it rather than a copy (a new buffer of a mebibyte costs Chromium
-    // about 0.6 ms to allocate and fill).
-    let viewed = false;
-    const raw = this._raw;
-    this._post.receive(data, (tag, u8, at, len) => {
-      if (raw && tag === TAG.DATA && len >= VIEW_BYTES) {
-        viewed = true;
-        this._deliver(tag, u8.subarray(at, at + len));
-      } else {
-        this._deliver(tag, payload(raw, tag, u8, at, len));
-      }
-    });
-    // Every message was copied out: the buffer can carry this page's next large batch.
-    if (!viewed) this._post.spare(data);
-    this._checkSettled();
   }
 
   // ---- Sending --------------------------------------------------------------------------------
