@@ -100,13 +100,16 @@ export class PortReader {
       v.cover(ptr, len);
       if (this.parts === null && (meta & (FLAG_MORE | FLAG_ABORT)) === 0) {
         this.tag = meta & TAG_MASK;
-        let value, released = false;
+        let value, failure = null;
         try {
           value = this.sink ? this.sink(v.u8, ptr, len) : payload(this.raw, this.tag, v.u8, ptr, len);
-        } finally {
-          released = g.portRelease(port, len, meta);
+        } catch (e) {
+          failure = e;
         }
-        if (!released) return this.changed();
+        // Released either way; a payload read with values other than the validated ones is the
+        // overwrite's fault, not the sender's encoding.
+        if (!g.portRelease(port, len, meta)) return this.changed();
+        if (failure !== null) throw failure;
         this.value = value;
         return TAKEN;
       }
