@@ -13,8 +13,27 @@ import { waitAsync, wakeWaiters } from "../wait.js";
 
 export { TAKEN };
 
-/** A sleep for data re-checks at least this often (as the Rust side's sleepers do). */
+/** A sleep for data re-checks at least this often (as the Rust side's sleepers do), so a wake-up
+ * lost to a corrupted doorbell delays that end instead of stopping it. */
 const SLEEP_SLICE_MS = 50;
+
+/**
+ * The ends of this thread that are sleeping, and one timer that wakes them every SLEEP_SLICE_MS
+ * while there are any. A timeout on each `Atomics.waitAsync` would do the same, but costs a timer
+ * set and cancelled per sleep, a few microseconds on every round trip.
+ * @type {Set<SharedEnd>}
+ */
+const sleepers = new Set();
+let slicer = null;
+
+function sliceSleeps() {
+  if (sleepers.size === 0) {
+    clearInterval(slicer);
+    slicer = null;
+    return;
+  }
+  for (const end of sleepers) wakeWaiters(end.views.i32, end.sleepIndex);
+}
 
 /** From this size a message from Python that waits for room is kept as its bytes object. */
 const KEEP_PYTHON_BYTES = 4096;
@@ -58,6 +77,8 @@ export class SharedEnd {
     this.draining = false;
     /** Set when the end may no longer be used (the worker ended): queued writes stop. */
     this.stopped = false;
+    /** The index (in 32-bit words) of the word `sleep` waits on. */
+    this.sleepIndex = glue.portSleepWord(port) >>> 2;
   }
 
   // ---- Sending --------------------------------------------------------------------------------
@@ -255,9 +276,14 @@ export class SharedEnd {
     if (seen === undefined) return;
     try {
       this.views.current();
-      const r = waitAsync(this.views.i32, g.portSleepWord(this.port) >>> 2, seen, SLEEP_SLICE_MS);
-      if (r.async) await r.value;
+      const r = waitAsync(this.views.i32, this.sleepIndex, seen);
+      if (r.async) {
+        sleepers.add(this);
+        slicer ??= setInterval(sliceSleeps, SLEEP_SLICE_MS);
+        await r.value;
+      }
     } finally {
+      sleepers.delete(this);
       if (!this.stopped) g.portEndSleep(this.port);
     }
   }
@@ -330,7 +356,7 @@ export class SharedEnd {
   stop() {
     this.stopped = true;
     const g = this.glue, i32 = this.views.i32;
-    wakeWaiters(i32, g.portSleepWord(this.port) >>> 2);
+    wakeWaiters(i32, this.sleepIndex);
     wakeWaiters(i32, g.portSettleWord(this.port) >>> 2);
     wakeWaiters(i32, g.portSpaceWord(this.port) >>> 2);
   }
