@@ -96,7 +96,7 @@ function native() {
   return { rows };
 }
 
-/** What a missed target costs, from the measurements that show it (README: Reading the figures). */
+/** What a missed target costs, from the measurements that show it (docs/PERFORMANCE.md: Reading the figures). */
 const WHY = {
   "Python echo PyWorker / hand-written, 16 B str (shared)":
     "Interpreted Python in Pyodide bounds both ways, and this machine's speed moves both figures: in the runs that " +
@@ -287,7 +287,7 @@ function html(rep) {
 <h2>Raw figures</h2><p>All figures with their runs: <code>report.json</code> beside this file.</p>`;
 }
 
-// ---- The README's performance section -----------------------------------------------------
+// ---- The figures in README.md and docs/PERFORMANCE.md ------------------------------------------
 
 const BEGIN = "<!-- benchmark report: written by `node benches/report.mjs --readme` from target/bench/report.json -->";
 const END = "<!-- end of the benchmark report -->";
@@ -298,7 +298,7 @@ const ratio = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(a / b < 0.1
 const us = (x) => `${x.toFixed(x < 10 ? 1 : 0)} us`;
 const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 
-/** The charts the README embeds, as SVG files in docs/: [[file, svg]]. */
+/** The charts docs/PERFORMANCE.md embeds, as SVG files in docs/: [[file, svg]]. */
 function readmeCharts(s) {
   const r = s.ring?.rows ?? [];
   const nat = (s.native?.rows ?? []).filter((x) => x.impl === "pywebworker").map((x) => [x.size, x.msgPerSec]);
@@ -331,25 +331,41 @@ function sizeOf(name) {
   return Number(n) * ({ B: 1, KiB: 1024, MiB: 1 << 20 }[unit] ?? NaN);
 }
 
-/** The README's performance section, from one report. */
+/** Where and on what the report ran, in one sentence. */
+function provenance(m) {
+  return `Figures of one run of \`node benches/report.mjs\` (commit ${m.commit}, ${m.date.slice(0, 10)}): ${m.browser} headless, ` +
+    `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. Each figure is the median of ${m.repeats} runs`;
+}
+
+/** The targets of one report, and why a missed one is missed. */
+function targets(rep) {
+  const out = [table(["figure", "this run", "target", ""], rep.summary.map((x) => [x.what, x.value, x.target, x.met ? "met" : "**not met**"]))];
+  const missed = rep.summary.filter((x) => !x.met);
+  if (missed.length) out.push("", "Why the missed ones are missed:", "", ...missed.map((x) => `- ${x.what}: ${x.why ?? "not explained yet."}`));
+  return out;
+}
+
+/** The README's performance section: the targets, and a link to the rest. */
+function readmeMarkdown(rep) {
+  return [`${provenance(rep.machine)}; ratios within the run:`, "", ...targets(rep), "",
+    "Every figure of this run, with its spread and charts: [docs/PERFORMANCE.md](docs/PERFORMANCE.md)."].join("\n");
+}
+
+/** docs/PERFORMANCE.md's figures, from one report (the charts are beside that file). */
 function markdown(rep) {
-  const s = rep.suites, m = rep.machine, out = [];
-  out.push(`Figures of one run of \`node benches/report.mjs\` (commit ${m.commit}, ${m.date.slice(0, 10)}): ${m.browser} headless, ` +
-    `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. Each figure is the median of ${m.repeats} runs, ` +
+  const s = rep.suites, out = [];
+  out.push(`${provenance(rep.machine)}, ` +
     "the spread (lowest..highest) in brackets. Two cores carry the page, the workers and the browser, so a figure moves by up " +
     "to 2x between runs: compare ratios within the run, not absolutes across machines. The full report, with every run, " +
     "is `target/bench/report.json` and `report.html`.");
-  out.push("", "**Targets**, each from figures of this run:", "");
-  out.push(table(["figure", "this run", "target", ""], rep.summary.map((x) => [x.what, x.value, x.target, x.met ? "met" : "**not met**"])));
-  const missed = rep.summary.filter((x) => !x.met);
-  if (missed.length) out.push("", "Why the missed ones are missed:", "", ...missed.map((x) => `- ${x.what}: ${x.why ?? "not explained yet."}`));
+  out.push("", "**Targets**, each from figures of this run:", "", ...targets(rep));
 
   const r = s.ring?.rows ?? [];
   if (r.length) {
     const cell = (t, size) => r.find((x) => x.scenario === "throughput" && x.transport === t && x.size === size);
     const nat = (size) => s.native?.rows?.find((x) => x.impl === "pywebworker" && x.size === size)?.msgPerSec;
     const sizes = [...new Set(r.filter((x) => x.scenario === "throughput").map((x) => x.size))].sort((a, b) => a - b);
-    out.push("", "![worker -> worker throughput](docs/bench-worker.svg)", "");
+    out.push("", "![worker -> worker throughput](bench-worker.svg)", "");
     out.push("**Worker -> worker**, messages/s (`benches/browser/run.mjs`; shared memory, so on the isolated page only; " +
       "`postMessage` is a `MessageChannel` between the two workers, the copy ceiling one worker's `TypedArray.set` into a 4 MiB buffer; " +
       "\"ring\" is driven from JavaScript a message at a time, as `JsWorker` does; \"Rust loops\" runs the native benchmark's " +
@@ -378,7 +394,7 @@ function markdown(rep) {
   }
   const lat = latencyRows(s);
   if (lat.length) {
-    out.push("", "![round trips](docs/bench-latency.svg)", "");
+    out.push("", "![round trips](bench-latency.svg)", "");
     out.push("**Round trips**, 16 B (worker <-> worker: a blocking `recv` on the ring, a bare `Atomics.wait`/`notify` " +
       "flag, `postMessage`; main <-> worker: `JsWorker`, raw `postMessage`, comlink; Python: page <-> worker echo):", "");
     out.push(table(["transport", "p50", "p99"], lat.map((x) => [x.name, us(x.p50), us(x.p99)])));
@@ -386,7 +402,7 @@ function markdown(rep) {
   for (const [mode, label] of [["shared", "isolated page, shared rings"], ["post", "ordinary page, batched postMessage"]]) {
     const rows = s.jsworker?.[mode]?.rows;
     if (!rows) continue;
-    if (mode === "shared") out.push("", "![main -> worker throughput](docs/bench-main.svg)");
+    if (mode === "shared") out.push("", "![main -> worker throughput](bench-main.svg)");
     out.push("", `**JsWorker, ${label}**, messages/s (\`benches/browser/jsworker.mjs\`; each message a \`Uint8Array\` of the size, ` +
       "handled by a JavaScript `onmessage`; raw `postMessage` (with a transfer list: a new buffer per message, handed over) " +
       "and comlink on the same page):", "");
@@ -403,7 +419,7 @@ function markdown(rep) {
   }
   const pyPages = Object.entries(s.python ?? {});
   if (pyPages.length) {
-    out.push("", "![Python echo throughput](docs/bench-python.svg)", "");
+    out.push("", "![Python echo throughput](bench-python.svg)", "");
     out.push("**Python**, Pyodide on the page <-> Pyodide in a worker, echoes/s (`benches/browser/python.mjs`; the worker's " +
       "script is `def onmessage(value): send(value)`), against the hand-written way on the same page (`benches/browser/echoes.py`: " +
       "a `js.Worker` whose own Pyodide echoes with `postMessage`, `create_proxy` handlers on both sides):", "");
@@ -436,14 +452,21 @@ function markdown(rep) {
   return out.join("\n");
 }
 
+/** Replaces what is between the report's two markers in `file` (relative to the root). */
+async function writeBetweenMarkers(file, body) {
+  const path = `${ROOT}/${file}`, text = readFileSync(path, "utf8");
+  const i = text.indexOf(BEGIN), j = text.indexOf(END);
+  if (i < 0 || j < i) throw new Error(`${file} has no place for the report: it needs the lines\n${BEGIN}\n${END}`);
+  await writeFile(path, `${text.slice(0, i + BEGIN.length)}\n${body}\n${text.slice(j)}`);
+}
+
+/** The README's targets, docs/PERFORMANCE.md's figures, and the charts beside it. */
 async function readme(rep) {
   await mkdir(`${ROOT}/docs`, { recursive: true });
   for (const [file, svg] of readmeCharts(rep.suites)) await writeFile(`${ROOT}/docs/${file}`, svg + "\n");
-  const path = `${ROOT}/README.md`, text = readFileSync(path, "utf8");
-  const i = text.indexOf(BEGIN), j = text.indexOf(END);
-  if (i < 0 || j < i) throw new Error(`README.md has no place for the report: it needs the lines\n${BEGIN}\n${END}`);
-  await writeFile(path, `${text.slice(0, i + BEGIN.length)}\n${markdown(rep)}\n${text.slice(j)}`);
-  console.log("updated README.md (performance figures) and docs/bench-*.svg");
+  await writeBetweenMarkers("README.md", readmeMarkdown(rep));
+  await writeBetweenMarkers("docs/PERFORMANCE.md", markdown(rep));
+  console.log("updated README.md (targets), docs/PERFORMANCE.md (figures) and docs/bench-*.svg");
 }
 
 await main();
