@@ -18,16 +18,11 @@
 // (the Python codec's `_MAX_DEPTH`, so that what one side sends the other can read).
 //
 // `decode` gives a value or throws CodecError, whatever the bytes (they may come from a hostile
-// peer), in time linear in their length.
+// peer), in time linear in their length. The type and kind bytes are protocol.js's VALUE_TYPE
+// and BYTE_KINDS.
 
-export const T = { NULL: 0, UNDEFINED: 1, FALSE: 2, TRUE: 3, INT: 4, FLOAT: 5, BIGINT: 6, STRING: 7, BYTES: 8, LIST: 9, DICT: 10, TUPLE: 11 };
+import { BYTE_KINDS, VALUE_TYPE as T } from "./protocol.js";
 
-/** Element types kept for bytes, by kind number. Python's bytes / bytearray / memoryview use 13-15. */
-export const BYTE_KINDS = [
-  "ArrayBuffer", "Uint8Array", "Int8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
-  "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "DataView",
-  "bytes", "bytearray", "memoryview",
-];
 const KIND_OF = new Map(BYTE_KINDS.map((name, kind) => [name, kind]));
 /** Kind by constructor, for the typed arrays and views this runtime has. */
 const KIND_OF_CTOR = new Map(

@@ -1,8 +1,9 @@
 // The layouts built on the wire constants of protocol.js: the postMessage transport's batches of
 // frames, the buffers handed to Python (frames, or a run of short strs), and reading the bytes of
 // a Python object in place. The same code on the page and in workers.
-import { T } from "./codec.js";
-import { BATCH_FLUSH_BYTES, BATCH_HEADER, SMALL_BATCH_BYTES, SPARE_MAX_BYTES, STR_RUN_MARK, TAG, TAG_MASK } from "./protocol.js";
+import {
+  BATCH_FLUSH_BYTES, BATCH_HEADER, SMALL_BATCH_BYTES, SPARE_MAX_BYTES, STR_RUN_MARK, TAG, TAG_MASK, VALUE_TYPE,
+} from "./protocol.js";
 
 /**
  * The postMessage transport posts bare ArrayBuffers (cheaper to clone than an object around
@@ -151,7 +152,7 @@ export class Scratch {
     let count = 0;
     for (let at = 0; at < n;) {
       const len = dv.getUint32(at, true);
-      if (len < 5 || len > STR_RUN_MAX + 5 || u8[at + 4] !== T.STRING || at + 4 + len > n || dv.getUint32(at + 5, true) !== len - 5) return this.take();
+      if (len < 5 || len > STR_RUN_MAX + 5 || u8[at + 4] !== VALUE_TYPE.STRING || at + 4 + len > n || dv.getUint32(at + 5, true) !== len - 5) return this.take();
       for (let i = at + 9, end = at + 4 + len; i < end; i++) if (u8[i] > 0x7f) return this.take();
       count++;
       at += 4 + len;
@@ -214,7 +215,7 @@ export function strRunFrames(run, tagged) {
     const n = at - start;
     odv.setUint32(p, 5 + n, true);
     if (tagged) odv.setUint32(p + 4, TAG.DATA, true);
-    out[p + head] = T.STRING;
+    out[p + head] = VALUE_TYPE.STRING;
     odv.setUint32(p + head + 1, n, true);
     out.set(run.subarray(start, at), p + head + 5);
     p += head + 5 + n;

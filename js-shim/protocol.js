@@ -1,6 +1,7 @@
-// What the page and a worker agree on: control-message types, frame tags and flags, status
-// codes of the wasm calls, sizes, and how an error travels. The layouts built from these (batches,
-// runs of strs) are in frames.js. Rust's values are checked against these by tests/js/wire.test.mjs.
+// What the page and a worker agree on: control-message types, frame tags and flags, the type and
+// kind bytes of the value format, status codes of the wasm calls, sizes, and how an error
+// travels. The layouts built from these are in frames.js (batches, runs of strs) and codec.js
+// (values). Rust's and Python's values are checked against these by tests/js/wire.test.mjs.
 
 export const PREFIX = "pywebworker:";
 
@@ -11,6 +12,19 @@ export const TAG = { DATA: 0, ERROR: 1, STDOUT: 2, STDERR: 3 };
 export const FLAG_MORE = 1 << 16;
 export const FLAG_ABORT = 1 << 18;
 export const TAG_MASK = 0xffff;
+
+/** The type byte that starts each value of the message format (codec.js describes the bodies). */
+export const VALUE_TYPE = {
+  NULL: 0, UNDEFINED: 1, FALSE: 2, TRUE: 3, INT: 4, FLOAT: 5, BIGINT: 6, STRING: 7, BYTES: 8, LIST: 9, DICT: 10, TUPLE: 11,
+};
+
+/** The element types kept for bytes, by kind number (the kind byte after `VALUE_TYPE.BYTES`).
+ * Python's bytes / bytearray / memoryview use 13-15. */
+export const BYTE_KINDS = [
+  "ArrayBuffer", "Uint8Array", "Int8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
+  "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "DataView",
+  "bytes", "bytearray", "memoryview",
+];
 
 /** Status codes returned by the wasm calls (src/transport/shared.rs). */
 export const STATUS = { EMPTY: -1, FULL: -1, CLOSED: -2, CORRUPT: -3, TOO_LARGE: -4, TIMEOUT: -5, WOULD_BLOCK: -6 };

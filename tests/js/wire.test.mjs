@@ -1,12 +1,13 @@
 // The wire constants are defined once per language: Rust (src/ring, src/transport), JavaScript
-// (js-shim/protocol.js, js-shim/codec.js) and Python (python/pywebworker). This reads each
+// (js-shim/protocol.js) and Python (python/pywebworker). This reads each
 // definition from its source and checks that the three agree, so that a change in one place
 // without the others fails here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { FLAG_ABORT, FLAG_MORE, STATUS, STR_RUN_MARK, TAG, TAG_MASK } from "../../js-shim/protocol.js";
-import { T } from "../../js-shim/codec.js";
+import {
+  BYTE_KINDS, FLAG_ABORT, FLAG_MORE, STATUS, STR_RUN_MARK, TAG, TAG_MASK, VALUE_TYPE,
+} from "../../js-shim/protocol.js";
 
 const root = new URL("../../", import.meta.url);
 const source = (path) => readFileSync(new URL(path, root), "utf8");
@@ -58,7 +59,7 @@ test("the run-of-strs mark and the value type bytes: Python's _codec.py and Java
   const bytes = [...mark.matchAll(/\\x([0-9a-f]{2})/g)].map((x) => parseInt(x[1], 16));
   assert.equal(bytes.length, 4, `STR_RUN is four bytes: ${mark}`);
   assert.equal(Buffer.from(bytes).readUInt32LE(0), STR_RUN_MARK);
-  // `_NONE, _UNDEFINED, ... = range(12)`: the type bytes in codec.js's order.
+  // `_NONE, _UNDEFINED, ... = range(12)`: the type bytes in protocol.js's order.
   const m = codec.match(/^(_NONE(?:, _\w+)*) = range\((\d+)\)$/m);
   assert.ok(m, "_codec.py numbers its value types with range()");
   const names = m[1].split(", ");
@@ -66,7 +67,25 @@ test("the run-of-strs mark and the value type bytes: Python's _codec.py and Java
   const js = { _NONE: "NULL", _STR: "STRING" };
   names.forEach((name, i) => {
     const key = js[name] ?? name.slice(1);
-    assert.equal(T[key], i, `${name} is ${i} in Python and T.${key} is ${T[key]} in codec.js`);
+    assert.equal(VALUE_TYPE[key], i, `${name} is ${i} in Python and VALUE_TYPE.${key} is ${VALUE_TYPE[key]} in protocol.js`);
   });
-  assert.equal(names.length, Object.keys(T).length, "every type of codec.js is in Python");
+  assert.equal(names.length, Object.keys(VALUE_TYPE).length, "every type of protocol.js is in Python");
+});
+
+test("the kind bytes of bytes values: Python's _codec.py and protocol.js agree", () => {
+  const codec = source("python/pywebworker/_codec.py");
+  // Python's own kinds: `_KIND_BYTES, _KIND_BYTEARRAY, _KIND_MEMORYVIEW = 13, 14, 15`.
+  const own = codec.match(/^_KIND_BYTES, _KIND_BYTEARRAY, _KIND_MEMORYVIEW = (\d+), (\d+), (\d+)$/m);
+  assert.ok(own, "_codec.py numbers bytes, bytearray and memoryview");
+  assert.deepEqual(own.slice(1).map((k) => BYTE_KINDS[Number(k)]), ["bytes", "bytearray", "memoryview"]);
+  // The typed arrays Python reads and writes, by struct format: `_FORMAT_OF_KIND = {2: "b", ...}`.
+  const formats = codec.match(/^_FORMAT_OF_KIND = \{(.+)\}$/m);
+  assert.ok(formats, "_codec.py maps kinds to struct formats");
+  const arrayOf = { b: "Int8Array", h: "Int16Array", H: "Uint16Array", i: "Int32Array", I: "Uint32Array",
+    f: "Float32Array", d: "Float64Array", q: "BigInt64Array", Q: "BigUint64Array" };
+  const pairs = [...formats[1].matchAll(/(\d+): "(\w)"/g)];
+  assert.equal(pairs.length, Object.keys(arrayOf).length, "every typed array of Python has a kind");
+  for (const [, kind, format] of pairs) {
+    assert.equal(BYTE_KINDS[Number(kind)], arrayOf[format], `kind ${kind} (struct format ${format})`);
+  }
 });
