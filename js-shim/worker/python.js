@@ -3,26 +3,13 @@
 // error apart from an exception of the user's code.
 
 import { withBytes } from "../frames.js";
+import { fetchScript } from "./script.js";
 
 /** True for an error after which this worker's Pyodide cannot run again: its fatal error
  * handler marks the error it rethrows, and every later call throws "already fatally failed". */
 export function isFatal(e) {
   return e?.pyodide_fatal_error === true ||
     /Pyodide (has suffered a fatal error|already fatally failed)/.test(String(e?.message ?? e));
-}
-
-/** The text of the worker script at `url`; an error that names the URL and the answer. */
-export async function fetchScript(url) {
-  let response;
-  try {
-    response = await fetch(url);
-  } catch (e) {
-    throw new Error(`could not fetch the worker script ${url}: ${e.message}`);
-  }
-  if (!response.ok) {
-    throw new Error(`the worker script URL ${url} answered ${response.status} ${response.statusText}`.trimEnd());
-  }
-  return response.text();
 }
 
 /**

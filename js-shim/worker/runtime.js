@@ -1,9 +1,9 @@
 // The worker side of a JsWorker: a module worker that takes the page's init message, attaches
 // its end of the channel (shared rings, or batched postMessage: the same transport ends as the
-// page's, js-shim/transport/), then runs the user's script.
+// page's, js-shim/transport/), then runs the user's script, and receives its messages.
 //
-// The script sees the familiar worker API, served by the channel instead of native messages:
-// `self.onmessage = fn` / `addEventListener("message", fn)` receive `{data}`, and
+// The script sees the familiar worker API, served by the channel instead of native messages
+// (script.js): `self.onmessage = fn` / `addEventListener("message", fn)` receive `{data}`, and
 // `self.postMessage(x)` sends. It also gets `send(x)` and, in shared mode, a blocking
 // `recv(timeoutMs)` for code that does not return to the event loop.
 
@@ -15,17 +15,9 @@ import { payload, TAKEN } from "../transport/reader.js";
 import { ChannelStatusError, SharedEnd } from "../transport/shared.js";
 import { PostEnd } from "../transport/post.js";
 import { setWaitMode } from "../wait.js";
-import { fetchScript, isFatal, loadPython } from "./python.js";
+import { isFatal, loadPython } from "./python.js";
+import { dispatch, exposeScope, nativeAddListener, nativeClose, nativePost, runScript, scope } from "./script.js";
 
-// The global scope, looked up once: reading `self` costs ~0.3 us in a worker (measured), more
-// than handling a message.
-const scope = self;
-// `self` is a [Replaceable] getter; an own data property with the same value makes the user's
-// `self.postMessage(...)` as cheap as any global read.
-Object.defineProperty(globalThis, "self", { value: scope, writable: true, configurable: true, enumerable: true });
-const nativePost = self.postMessage.bind(self);
-const nativeClose = self.close.bind(self);
-const nativeAddListener = self.addEventListener.bind(self);
 const encoder = new Encoder();
 // After its last message a worker polls its ring this long before it sleeps: waking from
 // Atomics.waitAsync costs 50-100 us, so a reply that comes soon is taken at once.
@@ -39,9 +31,7 @@ let batchHandler = null; // a PyWorker's Python: takes every waiting message in 
 let ready = false;
 let crashed = false;
 let closing = false; // the script called close(): no message is handled after it
-let userOnMessage = null;
 let boot = null; // {glue, exports, init} of the shared transport, between init and link
-const userListeners = [];
 
 /** Sends the page a control message. */
 function control(type, fields = {}) {
@@ -105,79 +95,32 @@ function channelError(e) {
   return err;
 }
 
-// ---- What the user's script sees -------------------------------------------------------------
-
-Object.defineProperty(self, "onmessage", {
-  configurable: true,
-  get: () => userOnMessage,
-  set: (fn) => { userOnMessage = typeof fn === "function" ? fn : null; },
-});
-self.addEventListener = function (type, fn, options) {
-  if (type === "message" && typeof fn === "function") userListeners.push(fn);
-  else nativeAddListener(type, fn, options);
-};
-self.removeEventListener = function (type, fn, options) {
-  const i = type === "message" ? userListeners.indexOf(fn) : -1;
-  if (i >= 0) userListeners.splice(i, 1);
-  else EventTarget.prototype.removeEventListener.call(self, type, fn, options);
-};
+// ---- What the user's script calls --------------------------------------------------------------
 
 /** Sends `value` to the page (throws TypeError for a value that cannot be sent). */
 function send(value) {
   if (side === null) throw new Error("pywebworker: the channel is not attached yet");
   side.sendBytes(TAG.DATA, encoder.encode(value));
 }
-self.postMessage = send;
-self.send = send;
+
 // As a worker's native close() discards the messages queued for it, this one handles no message
 // after it: the page sees them unsettled and the worker's end (WorkerExitedError).
-self.close = function close() {
+function close() {
   closing = true;
   side?.flush();
   nativeClose();
-};
+}
 
 /**
  * Receives the next message, blocking this worker until one arrives or `timeoutMs` passes
  * (shared transport only). Returns the value; throws on timeout or when the page closed.
  */
-self.recv = function recv(timeoutMs) {
+function recv(timeoutMs) {
   if (side === null) throw new Error("pywebworker: the channel is not attached yet");
   return side.recv(timeoutMs);
-};
-
-nativeAddListener("unhandledrejection", (e) => {
-  e.preventDefault();
-  reportError(e.reason);
-});
-nativeAddListener("error", (e) => {
-  e.preventDefault();
-  reportError(e.error ?? new Error(e.message));
-});
-
-/** Runs the user's handlers for one message; returns a promise when one of them is async. */
-function dispatch(value) {
-  const event = { type: "message", data: value, target: scope };
-  let pending = userOnMessage ? runHandler(userOnMessage, event) : null;
-  if (userListeners.length) {
-    for (const fn of userListeners.slice()) {
-      const p = runHandler(fn, event);
-      if (p) pending = pending ? Promise.all([pending, p]) : p;
-    }
-  }
-  return pending;
 }
 
-/** Calls one handler; reports what it throws; returns a promise if it is async. */
-function runHandler(fn, event) {
-  try {
-    const r = fn.call(scope, event);
-    if (r && typeof r.then === "function") return Promise.resolve(r).catch(reportError);
-  } catch (e) {
-    reportError(e);
-  }
-  return null;
-}
+exposeScope({ send, close, recv }, reportError);
 
 // ---- A PyWorker's messages in batches ---------------------------------------------------------
 
@@ -430,23 +373,7 @@ async function loadScript(script) {
     });
     return;
   }
-  let { source } = script;
-  const { url, type, name } = script;
-  if (url !== undefined) {
-    const text = await fetchScript(url);
-    if (type === "module") return import(url);
-    source = text;
-  }
-  if (type === "module") {
-    const blob = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-    try {
-      return await import(blob);
-    } finally {
-      URL.revokeObjectURL(blob);
-    }
-  }
-  // A classic script, evaluated in the global scope as a worker's own script would be.
-  (0, eval)(`${source}\n//# sourceURL=${url ?? name}`);
+  await runScript(script);
 }
 
 function holdLock(name) {
