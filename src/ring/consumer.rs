@@ -4,9 +4,7 @@ use super::{
 };
 use crate::primitive::Ordering;
 use crate::wait::{Doorbell, Platform, Wait};
-use crate::primitive::Padded;
 use std::ptr::NonNull;
-use std::sync::Arc;
 
 /// The reading end of a ring.
 ///
@@ -21,8 +19,6 @@ pub struct Consumer {
     tail_cache: u32,
     /// The doorbell we sleep on.
     bell: NonNull<Doorbell>,
-    /// Keeps a doorbell shared with other rings alive.
-    shared_bell: Option<Arc<Padded<Doorbell>>>,
     /// Fragments of a message not complete yet, and their tag.
     partial: Vec<u8>,
     partial_tag: Option<u16>,
@@ -57,7 +53,6 @@ impl Consumer {
             head,
             tail_cache: head,
             bell,
-            shared_bell: None,
             partial: Vec::new(),
             partial_tag: None,
             peeked: None,
@@ -65,12 +60,6 @@ impl Consumer {
             unpublished_bytes: 0,
             corrupt: false,
         })
-    }
-
-    /// Sleeps on `bell` instead of the ring's own doorbell; its producers must ring it.
-    pub fn use_doorbell(&mut self, bell: Arc<Padded<Doorbell>>) {
-        self.bell = NonNull::from(&**bell);
-        self.shared_bell = Some(bell);
     }
 
     /// The ring's data capacity in bytes.
@@ -227,7 +216,7 @@ impl Consumer {
         let ring = self.ring;
         let head = self.head;
         let ready = || ring.header().tail.load(Ordering::Acquire) != head || ring.closed_bits() & PRODUCER_CLOSED != 0;
-        // SAFETY: the doorbell is in the region, which lives while we do, or in `shared_bell`.
+        // SAFETY: the doorbell is in the region, which lives while we do.
         if unsafe { self.bell.as_ref() }.wait_until(deadline_ns, ready) {
             Ok(())
         } else {
@@ -237,7 +226,7 @@ impl Consumer {
 
     /// The doorbell this consumer sleeps on (for waiting asynchronously on the page).
     pub fn doorbell(&self) -> &Doorbell {
-        // SAFETY: the doorbell is in the region, which lives while we do, or in `shared_bell`.
+        // SAFETY: the doorbell is in the region, which lives while we do.
         unsafe { self.bell.as_ref() }
     }
 

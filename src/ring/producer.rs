@@ -4,9 +4,7 @@ use super::{
 };
 use crate::primitive::Ordering;
 use crate::wait::{Doorbell, Platform, Wait};
-use crate::primitive::Padded;
 use std::ptr::NonNull;
-use std::sync::Arc;
 
 /// The writing end of a ring.
 ///
@@ -23,8 +21,6 @@ pub struct Producer {
     head_cache: u32,
     /// The doorbell the consumer sleeps on.
     bell: NonNull<Doorbell>,
-    /// Keeps a doorbell shared with other rings alive.
-    shared_bell: Option<Arc<Padded<Doorbell>>>,
     /// A fragmented message was given up half-way: an abort frame must go first.
     abort_pending: bool,
     /// Length of a frame reserved by `reserve_detached` and not committed yet.
@@ -57,19 +53,11 @@ impl Producer {
             tail,
             head_cache: tail,
             bell,
-            shared_bell: None,
             abort_pending: false,
             reserved: None,
             in_message: false,
             corrupt: false,
         })
-    }
-
-    /// Rings `bell` instead of the ring's own doorbell: many producers, one sleeping consumer
-    /// (the consumer must sleep on the same doorbell).
-    pub fn use_doorbell(&mut self, bell: Arc<Padded<Doorbell>>) {
-        self.bell = NonNull::from(&**bell);
-        self.shared_bell = Some(bell);
     }
 
     /// The ring's data capacity in bytes.
@@ -229,7 +217,7 @@ impl Producer {
     }
 
     fn ring_bell(&self) {
-        // SAFETY: the doorbell is in the region, which lives while we do, or in `shared_bell`.
+        // SAFETY: the doorbell is in the region, which lives while we do.
         unsafe { self.bell.as_ref() }.ring();
     }
 
