@@ -1,6 +1,7 @@
 // Headless Chromium (Debian's, never a downloaded one) driven by playwright-core, or headless
 // Firefox ESR through geckodriver (webdriver.mjs) when PYWEBWORKER_BROWSER=firefox, against pages
 // served by server-headers/serve.mjs with or without cross-origin isolation.
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 import { fileURLToPath } from "node:url";
 import { serve } from "../../server-headers/serve.mjs";
@@ -39,6 +40,25 @@ export async function openPage(browser, { isolated = true, path }) {
   page.on("pageerror", (e) => process.stderr.write(`[page error] ${e.message}\n`));
   await page.goto(server.url + path);
   return { page, server };
+}
+
+/**
+ * A page of its own for the tests of one `describe` block: a browser is launched and `path` opened
+ * before them (and `ready`, an expression the page makes true once loaded, waited for), both closed
+ * after. Returns `run(fn, arg)`, which evaluates `fn(arg)` in the page.
+ */
+export function suitePage({ isolated, path, ready = "window.pwLoaded === true" }) {
+  let browser, page, server;
+  before(async () => {
+    browser = await launchBrowser();
+    ({ page, server } = await openPage(browser, { isolated, path }));
+    await page.waitForFunction(ready);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return { run: (fn, arg) => page.evaluate(fn, arg) };
 }
 
 /**

@@ -1,9 +1,9 @@
 // JsWorker end to end in headless Chromium: the same suite on a cross-origin isolated page
 // (shared rings) and on an ordinary page (batched postMessage). Tests that only make sense in
 // one mode say so in their names.
-import { describe, test, before, after } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, openPage } from "./harness.mjs";
+import { suitePage } from "./harness.mjs";
 
 const PAGE = "/tests/browser/pages/jsworker.html";
 
@@ -12,17 +12,7 @@ for (const isolated of [true, false]) {
   const expected = isolated ? "shared" : "post";
 
   describe(`JsWorker, ${mode} (${expected} transport)`, () => {
-    let browser, page, server;
-    before(async () => {
-      browser = await launchBrowser();
-      ({ page, server } = await openPage(browser, { isolated, path: PAGE }));
-      await page.waitForFunction(() => window.pwLoaded === true);
-    });
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-    });
-    const run = (fn, arg) => page.evaluate(fn, arg);
+    const { run } = suitePage({ isolated, path: PAGE });
 
     test("the seed's Quick Reference: messages, read state, settle, kill", async () => {
       const r = await run(async () => {

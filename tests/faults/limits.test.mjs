@@ -2,9 +2,9 @@
 // transports: a message over maxMessageBytes is refused before sending, a worker that sends one
 // anyway ends alone with ChannelCorruptError, a page drain that finds room only in two pieces keeps
 // yielding, and a throwing onerror leaves waits and delivery going.
-import { describe, test, before, after } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, openPage } from "../browser/harness.mjs";
+import { suitePage } from "../browser/harness.mjs";
 
 const PAGE = "/tests/browser/pages/jsworker.html";
 
@@ -12,17 +12,7 @@ for (const isolated of [true, false]) {
   const mode = isolated ? "isolated" : "not isolated";
 
   describe(`limits and page hazards, ${mode}`, () => {
-    let browser, page, server;
-    before(async () => {
-      browser = await launchBrowser();
-      ({ page, server } = await openPage(browser, { isolated, path: PAGE }));
-      await page.waitForFunction(() => window.pwLoaded === true);
-    });
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-    });
-    const run = (fn, arg) => page.evaluate(fn, arg);
+    const { run } = suitePage({ isolated, path: PAGE });
 
     test("a message over maxMessageBytes is a RangeError before sending; the worker and its queue go on", async () => {
       const r = await run(async () => {
