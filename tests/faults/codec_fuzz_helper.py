@@ -16,7 +16,6 @@ went wrong on which input.
 """
 
 import json
-import math
 import random
 import struct
 import sys
@@ -26,6 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
 from pywebworker import _codec  # noqa: E402
 from pywebworker._codec import STR_RUN, CodecError, decode, decode_at, decode_batch, decode_frames, encode  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "js"))
+from pycodec_helper import same  # noqa: E402  (equal and of the same types, NaN equal to NaN)
 
 #: The longest one decode may take (generous: a malformed message is refused in microseconds).
 DECODE_BOUND_S = 1.0
@@ -82,20 +84,6 @@ def mutate(rng: random.Random, data: bytes, corpus: list[bytes]) -> bytes:
             b[p:p] = b[p:p + rng.randint(1, 16)] * rng.randint(1, 4)
     return bytes(b)
 
-
-def same(a, b) -> bool:
-    """Equal and of the same types, all the way down (NaN equal to NaN, -0.0 not to 0.0)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
-    if isinstance(a, memoryview):
-        return a.format == b.format and a.tobytes() == b.tobytes()
-    return a == b
 
 
 def outcome(fn, *args):

@@ -211,4 +211,5 @@ def main(mode):
         print("ok")
 
 
-main(sys.argv[1])
+if __name__ == "__main__":
+    main(sys.argv[1])
