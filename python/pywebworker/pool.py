@@ -23,42 +23,17 @@ queued and later tasks and ``ready()`` fail with ``WorkerStartError``, which say
 from __future__ import annotations
 
 import asyncio
-import inspect
-import itertools
-import textwrap
 from collections import deque
 from typing import Any, Callable, Iterable
 
-from ._codec import encode
-from .worker import PyWorker, WorkerCrashedError, WorkerError, WorkerExitedError, WorkerScriptError
+from ._errors import (PoolClosedError, TaskCancelledError, TaskError, WorkerCrashedError, WorkerError,
+                      WorkerExitedError, WorkerScriptError, WorkerStartError)
+from ._tasks import Lease, Task, _Acquire
+from ._tasks import function_source as _function_source
+from .worker import PyWorker
 
 __all__ = ["WorkerPool", "Task", "Lease", "TaskError", "TaskCancelledError", "WorkerCrashedError", "WorkerStartError",
            "PoolClosedError"]
-
-
-class TaskError(WorkerError):
-    """A task raised an exception in its worker (``remote_type``, ``remote_message``,
-    ``remote_stack`` describe it)."""
-
-
-class TaskCancelledError(WorkerError):
-    """The task was cancelled (``task.cancel()``, or a forced shutdown)."""
-
-
-class WorkerStartError(WorkerScriptError):
-    """The pool's workers could not start: ``remote_type``, ``remote_message`` and
-    ``remote_stack`` describe the first worker's start-up error, and ``errors`` holds each
-    failed worker's own. A ``WorkerScriptError``, as ``ready()`` raised before."""
-
-    def __init__(self, message: str, errors: list[Exception]) -> None:
-        first = errors[0]
-        super().__init__(message, getattr(first, "remote_type", None), getattr(first, "remote_message", None),
-                         getattr(first, "remote_stack", None))
-        self.errors = list(errors)
-
-
-class PoolClosedError(WorkerError):
-    """The pool is shut down."""
 
 
 # The states of a worker that will not run again.
@@ -100,59 +75,6 @@ def onmessage(task):
         send((task_id, "error", [type(e).__name__, str(e), traceback.format_exc()]))
 '''
 
-_ids = itertools.count(1)
-
-
-class Task:
-    """A submitted task: ``await task`` for its value; ``cancel()``; ``done()``."""
-
-    def __init__(self, pool: WorkerPool, kind: str, what: Any, args: tuple[Any, ...]) -> None:
-        self.id = next(_ids)
-        self._pool = pool
-        self._message = (self.id, kind, what, list(args))
-        encode(self._message)  # TypeError now, naming what cannot be sent
-        self._future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
-        self._slot: _Slot | None = None
-        self._cancelled = False
-        self._retried = False
-
-    def __await__(self):  # type: ignore[no-untyped-def]
-        return self._future.__await__()
-
-    def done(self) -> bool:
-        return self._future.done()
-
-    @property
-    def worker(self) -> PyWorker | None:
-        """The worker running the task now (None while queued or once done)."""
-        return self._slot.worker if self._slot is not None else None
-
-    def result(self) -> Any:
-        return self._future.result()
-
-    def cancel(self) -> bool:
-        """Cancels the task: a queued one never runs; a running one gets KeyboardInterrupt (or its
-        worker is replaced). Awaiting it then raises TaskCancelledError. False if already done."""
-        if self._future.done():
-            return False
-        self._pool._cancel(self)
-        return True
-
-    def _settle(self, status: str, value: Any) -> None:
-        if self._future.done():
-            return
-        if status == "ok":
-            self._future.set_result(value)
-        elif status == "cancelled":
-            self._future.set_exception(TaskCancelledError(f"task {self.id} was cancelled"))
-        else:
-            name, message, stack = value
-            self._future.set_exception(TaskError(f"the task raised {name}: {message}", name, message, stack))
-
-    def _fail(self, error: Exception) -> None:
-        if not self._future.done():
-            self._future.set_exception(error)
-
 
 class _Slot:
     """One place in the pool: its current worker (replaced when it dies) and what it runs."""
@@ -169,39 +91,6 @@ class _Slot:
         self.failures = 0
         self.start_error: Exception | None = None
         self.retry_at = 0.0
-
-
-class Lease:
-    """A warm worker taken from the pool with ``async with pool.acquire() as lease``."""
-
-    def __init__(self, pool: WorkerPool, slot: _Slot) -> None:
-        self._pool = pool
-        self._slot = slot
-
-    @property
-    def worker(self) -> PyWorker:
-        assert self._slot.worker is not None
-        return self._slot.worker
-
-    async def run(self, code: str) -> Any:
-        """Runs Python code in this worker; the value of its last expression."""
-        return await self._pool._run_leased(self._slot, Task(self._pool, "code", code, ()))
-
-    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Calls a function (sent as its source) in this worker."""
-        return await self._pool._run_leased(self._slot, Task(self._pool, "call", _function_source(fn), args))
-
-
-def _function_source(fn: Callable[..., Any]) -> tuple[str, str]:
-    name = getattr(fn, "__name__", "")
-    if not callable(fn) or not name.isidentifier():
-        raise TypeError(f"submit() takes code (a str) or a named function, not {fn!r}")
-    try:
-        source = textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError):
-        raise TypeError(f"the source of {name}() cannot be found, and a function travels to a worker as its "
-                        "source: define it in a module or file, or submit code as a string") from None
-    return name, source
 
 
 class WorkerPool:
@@ -516,21 +405,6 @@ class WorkerPool:
         await self.shutdown(force=exc[0] is not None)
 
 
-class _Acquire:
-    def __init__(self, pool: WorkerPool) -> None:
-        self._pool = pool
-        self._slot: _Slot | None = None
-
-    async def __aenter__(self) -> Lease:
-        self._slot = await self._pool._take_slot()
-        return Lease(self._pool, self._slot)
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._slot is not None:
-            self._slot.leased = False
-            self._pool._wakeup.set()
-
-
 _default: WorkerPool | None = None
 
 
@@ -555,3 +429,9 @@ def _start_at_import() -> None:
 
 
 _start_at_import()
+
+
+# The classes defined in the package's private modules are shown under this, their public home.
+for _cls in (Task, Lease, TaskError, TaskCancelledError, WorkerStartError, PoolClosedError):
+    _cls.__module__ = __name__
+del _cls

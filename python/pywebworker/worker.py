@@ -17,11 +17,16 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsException, can_run_sync, run_sync, to_js  # type: ignore[import-not-found]
 
 from . import _web
-from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_batch, encode, encode_str_run
+from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode_batch, encode, encode_str_run
 from ._codec import bytes_frame_head as _bytes_frame_head
 from ._codec import frame_len as _len_prefix
 from ._codec import str_frame_head as _str_frame_head
+from ._errors import (ChannelCorruptError, IsolationError, SettleError, WorkerCrashedError, WorkerError,
+                      WorkerExitedError, WorkerKilledError, WorkerScriptError)
+from ._errors import translate as _translate
 from ._ffi import js_bytes
+from ._message import WorkerMessage
+from ._shim import runtime as _runtime
 
 __all__ = [
     "PyWorker",
@@ -42,97 +47,6 @@ __all__ = [
 #: page's console, prefixed with the worker's name) or a function called with each line.
 Output = Union[None, str, Callable[[str], Any]]
 
-
-class WorkerError(Exception):
-    """An error of a worker. ``remote_type``, ``remote_message`` and ``remote_stack`` describe
-    an exception raised inside the worker, when there was one."""
-
-    def __init__(self, message: str, remote_type: str | None = None, remote_message: str | None = None,
-                 remote_stack: str | None = None) -> None:
-        super().__init__(message)
-        self.remote_type = remote_type
-        self.remote_message = remote_message
-        self.remote_stack = remote_stack
-
-
-class WorkerScriptError(WorkerError):
-    """The worker's script could not be loaded, or failed before it was ready."""
-
-
-class WorkerKilledError(WorkerError):
-    """The worker was killed: it can no longer send or receive."""
-
-
-class WorkerExitedError(WorkerError):
-    """The worker stopped on its own (its script called ``close()``)."""
-
-
-class WorkerCrashedError(WorkerError):
-    """The worker died under its work: its interpreter suffered a fatal error (Pyodide's stack
-    overflow, for one) and cannot run again. Create a new worker; a pool replaces it by itself."""
-
-
-class SettleError(WorkerError):
-    """The worker did not handle the messages sent to it in time, or cannot be waited for here."""
-
-
-class ChannelCorruptError(WorkerError):
-    """The shared memory of the worker's channel was overwritten; that worker is unusable."""
-
-
-class IsolationError(WorkerError):
-    """The shared transport was asked for on a page that is not cross-origin isolated."""
-
-
-_ERRORS: dict[str, type[WorkerError]] = {
-    cls.__name__: cls
-    for cls in (WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, WorkerCrashedError,
-                SettleError, ChannelCorruptError, IsolationError)
-}
-
-_api: Any = None
-
-
-def _runtime() -> Any:
-    """The page side of pywebworker, set up once, synchronously, from the files of the wheel."""
-    global _api
-    if _api is None:
-        from pyodide.code import run_js  # type: ignore[import-not-found]
-
-        if not hasattr(js.globalThis, "pywebworker"):
-            run_js(_web.read("pywebworker.iife.js").decode())
-        api = js.globalThis.pywebworker
-        module = js.WebAssembly.Module.new(to_js(_web.read("pkg/pywebworker_bg.wasm")))
-        api.useRuntimeSync(api.glue, module)
-        source = _web.read("worker-runtime.bundle.js").decode()
-        blob = js.Blob.new(to_js([source]), _js_object({"type": "text/javascript"}))
-        api.configure(_js_object({"runtimeUrl": js.URL.createObjectURL(blob)}))
-        _api = api
-    return _api
-
-
-def _js_object(d: dict[str, Any]) -> Any:
-    return to_js(d, dict_converter=js.Object.fromEntries)
-
-
-def _translate(e: JsException) -> Exception:
-    """The Python error for an error thrown by the JavaScript side."""
-    err = getattr(e, "js_error", None)
-    name = str(getattr(err, "name", "")) if err is not None else ""
-    message = str(getattr(err, "message", e)) if err is not None else str(e)
-    if name == "TypeError":
-        return TypeError(message)
-    if name == "RangeError":
-        return ValueError(message)
-    cls = _ERRORS.get(name)
-    if cls is None:
-        return e
-    def text(attr: str) -> str | None:
-        v = getattr(err, attr, None)
-        return None if v is None or str(v) == "undefined" else str(v)
-    return cls(message, text("remoteName"), text("remoteMessage"), text("remoteStack"))
-
-
 #: Bytes in each ring of a PyWorker (shared transport).
 PYWORKER_CAPACITY = 1 << 21
 
@@ -148,46 +62,6 @@ _BURST_PART_BYTES = 1 << 16
 _POST_PART_BYTES = 1 << 20
 # Strs shorter than this go as a run (one buffer for all of them, see _codec.encode_str_run).
 _RUN_STR = 256
-
-
-def _value(payload: Any) -> Any:
-    """The Python value of a received message: its encoded bytes (a Uint8Array), decoded."""
-    return decode(payload.to_bytes())
-
-
-_UNSET = object()
-
-
-class WorkerMessage:
-    """A message received from a worker: ``read()`` marks it read and returns its value."""
-
-    def __init__(self, js_message: Any) -> None:
-        self._js = js_message
-        self._value: Any = _UNSET
-
-    def read(self) -> Any:
-        """Marks the message as read and returns its value."""
-        self._js.read()
-        return self.data
-
-    def is_opened(self) -> bool:
-        """Whether ``read()`` was called."""
-        return bool(self._js.is_opened())
-
-    @property
-    def data(self) -> Any:
-        """The value, without marking the message as read (decoded once, then the same object)."""
-        if self._value is _UNSET:
-            self._value = _value(self._js.data)
-        return self._value
-
-    @property
-    def received_at(self) -> float:
-        """When the page received it (``performance.now()``, milliseconds)."""
-        return float(self._js.receivedAt)
-
-    def __repr__(self) -> str:
-        return f"WorkerMessage({self.data!r}, opened={self.is_opened()})"
 
 
 class JsWorker:
@@ -601,3 +475,10 @@ def _output(to: Output) -> Any:
     from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
     return create_proxy(to)
+
+
+# The classes defined in the package's private modules are shown under this, their public home.
+for _cls in (WorkerMessage, WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, WorkerCrashedError,
+             SettleError, ChannelCorruptError, IsolationError):
+    _cls.__module__ = __name__
+del _cls
