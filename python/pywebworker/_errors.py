@@ -30,6 +30,13 @@ class WorkerScriptError(WorkerError):
     """The worker's script could not be loaded, or failed before it was ready."""
 
 
+class ScriptLanguageError(WorkerScriptError, ValueError):
+    """A ``PyWorker`` was given JavaScript: it runs Python since pywebworker 0.1.0, and
+    ``JsWorker`` runs JavaScript (what ``PyWorker`` did in 0.0.6). Raised by the constructor,
+    before any worker starts. A ``ValueError`` (a bad argument) and a ``WorkerScriptError``
+    (a script that cannot run), so either ``except`` catches it."""
+
+
 class WorkerKilledError(WorkerError):
     """The worker was killed: it can no longer send or receive."""
 

@@ -21,11 +21,12 @@ from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode_batch, encode,
 from ._codec import bytes_frame_head as _bytes_frame_head
 from ._codec import frame_len as _len_prefix
 from ._codec import str_frame_head as _str_frame_head
-from ._errors import (ChannelCorruptError, IsolationError, SettleError, WorkerCrashedError, WorkerError,
-                      WorkerExitedError, WorkerKilledError, WorkerScriptError)
+from ._errors import (ChannelCorruptError, IsolationError, ScriptLanguageError, SettleError, WorkerCrashedError,
+                      WorkerError, WorkerExitedError, WorkerKilledError, WorkerScriptError)
 from ._errors import translate as _translate
 from ._ffi import js_bytes
 from ._message import WorkerMessage
+from ._script import check_python as _check_python
 from ._shim import runtime as _runtime
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "WorkerMessage",
     "WorkerError",
     "WorkerScriptError",
+    "ScriptLanguageError",
     "WorkerKilledError",
     "WorkerExitedError",
     "WorkerCrashedError",
@@ -434,7 +436,9 @@ class JsWorker:
 class PyWorker(JsWorker):
     """A Web Worker running Python in its own Pyodide.
 
-    ``script`` (or ``url=``) is Python source. Inside, ``from pywebworker.inside import send,
+    ``script`` (or ``url=``) is Python source; a ``script`` that is JavaScript instead (what
+    ``PyWorker`` ran in pywebworker 0.0.6, and ``JsWorker`` runs now) raises
+    ``ScriptLanguageError``, a ``ValueError``, before any worker starts. Inside, ``from pywebworker.inside import send,
     recv, messages`` talks to the page, and a ``def onmessage(value): ...`` receives each message.
     Without a script, each message is Python code and the reply is what it printed (the
     behaviour of pywebworker 0.0.8). The worker's Pyodide comes from the page's own ``indexURL``
@@ -449,6 +453,8 @@ class PyWorker(JsWorker):
                  stderr: Output = None, capacity: int = PYWORKER_CAPACITY, max_message_bytes: int | None = None) -> None:
         if script is not None and url is not None:
             raise TypeError("give a PyWorker a script (Python source) or url=, not both")
+        if script is not None:
+            _check_python(script)  # JavaScript (PyWorker's language in 0.0.6): ScriptLanguageError now
         if index_url is None:
             import pyodide_js  # type: ignore[import-not-found]
 
@@ -478,7 +484,7 @@ def _output(to: Output) -> Any:
 
 
 # The classes defined in the package's private modules are shown under this, their public home.
-for _cls in (WorkerMessage, WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, WorkerCrashedError,
-             SettleError, ChannelCorruptError, IsolationError):
+for _cls in (WorkerMessage, WorkerError, WorkerScriptError, ScriptLanguageError, WorkerKilledError, WorkerExitedError,
+             WorkerCrashedError, SettleError, ChannelCorruptError, IsolationError):
     _cls.__module__ = __name__
 del _cls
