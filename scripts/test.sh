@@ -74,8 +74,20 @@ if [ -f target/pkg/pywebworker_bg.wasm ] && [[ ! " ${broken[*]} " =~ " wasm " ]]
   count_node "$log/firefox.log"
 fi
 
+# What failed, near the summary (a CI log may keep only its tail): each failing test's name and the
+# first lines of its error, from node's TAP output and cargo's test output.
+failures() {
+  awk '
+    /^ *not ok / { show = 14; print FILENAME ": " $0; next }
+    /^test .* FAILED$/ || /panicked at/ { print FILENAME ": " $0; next }
+    show > 0 { if ($0 ~ /^ *\.\.\.$/) show = 0; else { print "    " $0; show-- } }
+  ' "$@" | grep -v "^.*: *not ok .* # SKIP" | head -n 120
+}
+
 echo
 if [ ${#broken[@]} -gt 0 ]; then
+  echo "failures:"
+  (cd "$log" && failures *.log)
   echo "stages that failed: ${broken[*]} (logs in target/test-logs/)"
   # A stage that failed without a failing test (a build error) still fails the run.
   [ "$failed" -gt 0 ] || failed=1
