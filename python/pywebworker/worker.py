@@ -294,10 +294,11 @@ class JsWorker:
         return bool(self._call("has_unread_messages"))
 
     def get_message(self, i: int) -> WorkerMessage:
-        """Settles, then returns message ``i`` (in arrival order)."""
+        """Settles, then returns message ``i`` (in arrival order); ``IndexError`` when there is no
+        message ``i`` (messages that ``recv()`` took are not kept)."""
         try:
             return WorkerMessage(self._call("get_message", i))
-        except JsException as e:
+        except ValueError as e:  # the page's RangeError
             raise IndexError(str(e)) from None
 
     def get_messages(self) -> list[WorkerMessage]:
