@@ -8,7 +8,7 @@
 import { pw, register, rngOf, now, sleep, track, until, within, isA, errText, Failures, spread,
          streamWorker, Sender, Receiver, finishStream } from "./lib.js";
 
-register("kills", async ({ seed, kills = 100, capacity = 4096, duringStartEvery = 5, bound = 1000, echoBound = 1000,
+register("kills", async ({ seed, kills = 100, capacity = 4096, duringStartEvery = 5, bound = 1000, echoBound = 3000,
                           victims = { max: 3 * capacity, burst: 4, every: 2 } }, log) => {
   const rng = rngOf(seed);
   // The long-lived stream: payloads of 0 to three rings, moderate rate (it runs the whole time).
