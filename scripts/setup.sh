@@ -48,3 +48,11 @@ if [ ! -f "$CACHE/wheels/$MICROPIP_WHEEL" ]; then
   python3 -m pip download --quiet --no-deps --python-version 3.14 --only-binary=:all: micropip==0.11.1 \
     -d "$CACHE/wheels"
 fi
+
+step "Python packaging tools (build, twine, pdoc, flit_core) in $PY_TOOLS"
+if [ "$(cat "$PY_TOOLS/.versions" 2>/dev/null)" != "$PY_TOOLS_PINS" ]; then
+  python3 -m venv "$PY_TOOLS"
+  # shellcheck disable=SC2086
+  "$PY_TOOLS/bin/pip" install --quiet --disable-pip-version-check $PY_TOOLS_PINS
+  echo "$PY_TOOLS_PINS" > "$PY_TOOLS/.versions"
+fi

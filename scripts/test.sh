@@ -66,7 +66,7 @@ if [ -f target/pkg/pywebworker_bg.wasm ] && [[ ! " ${broken[*]} " =~ " wasm " ]]
   # The fault suite (tests/faults/) runs in both browsers; its codec fuzzing needs no browser
   # and runs once, with the JavaScript unit tests.
   faults=$(ls tests/faults/*.test.mjs | grep -v '/codec')
-  stage browser node --test --test-concurrency=1 tests/js/ tests/browser/ tests/faults/
+  stage browser node --test --test-concurrency=1 tests/js/ tests/packaging/ tests/browser/ tests/faults/
   count_node "$log/browser.log"
   # The same browser tests in headless Firefox ESR, driven through geckodriver.
   # shellcheck disable=SC2086
