@@ -12,6 +12,7 @@ cp -r python/pyproject.toml python/README.md python/pywebworker LICENSE-MIT LICE
 find target/python -name __pycache__ -prune -exec rm -rf {} +
 mkdir -p target/python/pywebworker/_web
 cp -r target/dist/* target/python/pywebworker/_web/
+rm -rf target/python/pywebworker/_web/python  # the worker-side modules are the package itself
 rm -f target/wheels/pywebworker-*.whl target/wheels/pywebworker-*.tar.gz
 "$PY_TOOLS/bin/python" -m build --no-isolation --outdir target/wheels target/python >/dev/null
 # Pyodide's micropip, served beside our wheel (loaded by URL: nothing comes from a CDN).

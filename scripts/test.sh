@@ -62,6 +62,7 @@ stage wasm-worker-firefox wasm_worker_tests GECKODRIVER="$GECKODRIVER"
 count_cargo "$log/wasm-worker-firefox.log"
 
 stage wheel bash scripts/build-wheel.sh
+stage npm bash scripts/build-npm.sh
 if [ -f target/pkg/pywebworker_bg.wasm ] && [[ ! " ${broken[*]} " =~ " wasm " ]]; then
   # The fault suite (tests/faults/) runs in both browsers; its codec fuzzing needs no browser
   # and runs once, with the JavaScript unit tests.
