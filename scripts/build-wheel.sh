@@ -17,5 +17,14 @@ rm -f target/wheels/pywebworker-*.whl target/wheels/pywebworker-*.tar.gz
 "$PY_TOOLS/bin/python" -m build --no-isolation --outdir target/wheels target/python >/dev/null
 # Pyodide's micropip, served beside our wheel (loaded by URL: nothing comes from a CDN).
 cp "$CACHE/wheels/micropip-0.11.1-py3-none-any.whl" target/wheels/
-chmod a+r target/wheels/*
+# A package index of the wheel (PEP 503, static files), so that Pyodide installs it by name:
+# `await micropip.install("pywebworker", index_urls=[".../target/wheels/simple"])`.
+wheel=$(cd target/wheels && ls pywebworker-*-py3-none-any.whl)
+sha=$(sha256sum "target/wheels/$wheel" | cut -d' ' -f1)
+rm -rf target/wheels/simple && mkdir -p target/wheels/simple/pywebworker
+printf '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.0"><title>Simple index</title></head>\n<body><a href="pywebworker/">pywebworker</a></body></html>\n' \
+  > target/wheels/simple/index.html
+printf '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.0"><title>Links for pywebworker</title></head>\n<body><a href="../../%s#sha256=%s" data-requires-python="&gt;=3.12">%s</a></body></html>\n' \
+  "$wheel" "$sha" "$wheel" > target/wheels/simple/pywebworker/index.html
+chmod -R a+rX target/wheels
 ls target/wheels/*.whl target/wheels/*.tar.gz >&2
