@@ -1,6 +1,7 @@
 // pywebworker for JavaScript: workers that talk through shared-memory rings when the page is
 // cross-origin isolated, and through batched postMessage otherwise.
 export { JsWorker } from "./page/jsworker.js";
+export { PyWorker } from "./page/pyworker.js";
 export { WorkerMessage } from "./page/messages.js";
 export {
   WorkerError, WorkerScriptError, WorkerKilledError, WorkerExitedError, WorkerCrashedError, SettleError,

@@ -32,6 +32,10 @@ echo "target/pkg: shared-memory module ($(stat -c %s target/pkg/pywebworker_bg.w
 rm -rf target/dist && mkdir -p target/dist/pkg
 cp -r js-shim/. target/dist/
 cp target/pkg/pywebworker.js target/pkg/pywebworker_bg.wasm target/pkg/*.d.ts target/dist/pkg/
+# The Python modules a PyWorker started from JavaScript imports in its Pyodide.
+mkdir -p target/dist/python
+cp python/pywebworker/__init__.py python/pywebworker/_codec.py python/pywebworker/_ffi.py \
+  python/pywebworker/inside.py target/dist/python/
 echo "target/dist: JavaScript entry point target/dist/pywebworker.js" >&2
 
 # TypeScript declarations generated from the shim's JSDoc.

@@ -15,4 +15,8 @@ GECKODRIVER_VERSION="0.37.1"
 GECKODRIVER_ROOT="$CACHE/geckodriver-$GECKODRIVER_VERSION"
 GECKODRIVER="${GECKODRIVER:-$GECKODRIVER_ROOT/bin/geckodriver}"
 export FIREFOX GECKODRIVER
+# A virtual environment of the Python packaging tools: the wheel and the sdist (build, flit_core),
+# their check (twine) and the Python API reference (pdoc).
+PY_TOOLS="$CACHE/py-tools"
+PY_TOOLS_PINS="build==1.6.1 flit_core==3.12.0 twine==7.0.0 pdoc==16.0.0"
 step() { printf '\n==> %s\n' "$*" >&2; }

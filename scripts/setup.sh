@@ -16,13 +16,14 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$WASM_BINDGEN_ROOT"
 fi
 
-step "Chromium, chromedriver, Firefox ESR, wabt and nginx from Debian"
+step "Chromium, chromedriver, Firefox ESR, wabt, nginx and python3-venv from Debian"
 missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium)
 [ -x "$FIREFOX" ] || missing+=(firefox-esr)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v wasm-objdump >/dev/null || missing+=(wabt)
 { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } || missing+=(nginx)
+python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -47,4 +48,12 @@ if [ ! -f "$CACHE/wheels/$MICROPIP_WHEEL" ]; then
   mkdir -p "$CACHE/wheels"
   python3 -m pip download --quiet --no-deps --python-version 3.14 --only-binary=:all: micropip==0.11.1 \
     -d "$CACHE/wheels"
+fi
+
+step "Python packaging tools (build, twine, pdoc, flit_core) in $PY_TOOLS"
+if [ "$(cat "$PY_TOOLS/.versions" 2>/dev/null)" != "$PY_TOOLS_PINS" ]; then
+  python3 -m venv "$PY_TOOLS"
+  # shellcheck disable=SC2086
+  "$PY_TOOLS/bin/pip" install --quiet --disable-pip-version-check $PY_TOOLS_PINS
+  echo "$PY_TOOLS_PINS" > "$PY_TOOLS/.versions"
 fi

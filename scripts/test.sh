@@ -62,11 +62,12 @@ stage wasm-worker-firefox wasm_worker_tests GECKODRIVER="$GECKODRIVER"
 count_cargo "$log/wasm-worker-firefox.log"
 
 stage wheel bash scripts/build-wheel.sh
+stage npm bash scripts/build-npm.sh
 if [ -f target/pkg/pywebworker_bg.wasm ] && [[ ! " ${broken[*]} " =~ " wasm " ]]; then
   # The fault suite (tests/faults/) runs in both browsers; its codec fuzzing needs no browser
   # and runs once, with the JavaScript unit tests.
   faults=$(ls tests/faults/*.test.mjs | grep -v '/codec')
-  stage browser node --test --test-concurrency=1 tests/js/ tests/browser/ tests/faults/
+  stage browser node --test --test-concurrency=1 tests/js/ tests/packaging/ tests/browser/ tests/faults/
   count_node "$log/browser.log"
   # The same browser tests in headless Firefox ESR, driven through geckodriver.
   # shellcheck disable=SC2086

@@ -12,7 +12,9 @@ export const runtimeUrl = () => settings.runtimeUrl ?? new URL("../worker/runtim
 /** How workers wait on shared memory, as the page was configured. */
 export const waitMode = () => settings.wait;
 
+// Both files are named here (not the wasm by the glue's address), so that bundlers copy both.
 const defaultGlueUrl = () => new URL("../pkg/pywebworker.js", import.meta.url);
+const defaultWasmUrl = () => new URL("../pkg/pywebworker_bg.wasm", import.meta.url);
 
 /**
  * Sets where workers load their runtime from (for example a blob: URL of the bundled runtime),
@@ -37,13 +39,14 @@ export function countLink(delta) {
 }
 
 /**
- * Loads the shared-memory build: `glueUrl` is the wasm-bindgen glue (pkg/pywebworker.js).
+ * Loads the shared-memory build: `glueUrl` is the wasm-bindgen glue (pkg/pywebworker.js), and
+ * `wasmUrl` the wasm module (by default pywebworker_bg.wasm beside the glue).
  * Returns `{glue, glueUrl, module, memory, exports}`; the module and memory are what workers need.
  * @param {string | URL} glueUrl
+ * @param {string | URL} [wasmUrl]
  */
-export async function loadShared(glueUrl) {
-  const glue = await import(glueUrl);
-  const wasmUrl = new URL("pywebworker_bg.wasm", new URL(glueUrl, location.href));
+export async function loadShared(glueUrl, wasmUrl = new URL("pywebworker_bg.wasm", new URL(glueUrl, location.href))) {
+  const glue = await import(/* @vite-ignore */ String(glueUrl));
   const module = await WebAssembly.compileStreaming(fetch(wasmUrl));
   const exports = await glue.default({ module_or_path: module });
   return { glue, glueUrl: new URL(glueUrl, location.href).href, module, memory: exports.memory, exports };
@@ -55,7 +58,8 @@ export async function loadShared(glueUrl) {
  * @returns {Promise<{glue: any, module: WebAssembly.Module, memory: WebAssembly.Memory, exports: any}>}
  */
 export function loadRuntime(glueUrl) {
-  runtime ??= loadShared(new URL(glueUrl ?? defaultGlueUrl(), location.href).href)
+  runtime ??= (glueUrl === undefined ? loadShared(defaultGlueUrl().href, defaultWasmUrl())
+    : loadShared(new URL(glueUrl, location.href).href))
     .then(({ glue, module, exports }) => ready(glue, module, exports));
   return runtime;
 }

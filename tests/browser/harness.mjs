@@ -32,9 +32,9 @@ export function isRendererCrash(e) {
   return /Target crashed|Page crashed/.test(String(e?.message ?? e));
 }
 
-/** Opens `path` on a fresh server (isolated or not); page console output goes to stderr. */
-export async function openPage(browser, { isolated = true, path }) {
-  const server = await serve({ root: ROOT, isolated });
+/** Opens `path` on a fresh server of `root` (isolated or not); page console output goes to stderr. */
+export async function openPage(browser, { isolated = true, path, root = ROOT }) {
+  const server = await serve({ root, isolated });
   const page = await browser.newPage();
   page.on("console", (m) => process.stderr.write(`[page] ${m.text()}\n`));
   page.on("pageerror", (e) => process.stderr.write(`[page error] ${e.message}\n`));

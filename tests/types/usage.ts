@@ -1,6 +1,6 @@
 // Type-checked against the generated declarations (target/dist/types): the public API as a
 // TypeScript user writes it. A wrong type here fails the check.
-import { JsWorker, WorkerError, WorkerMessage, type Sendable } from "../../target/dist/types/pywebworker.js";
+import { JsWorker, PyWorker, WorkerError, WorkerMessage, type Sendable } from "../../target/dist/types/pywebworker.js";
 
 export async function example(): Promise<string> {
   const worker = new JsWorker("self.onmessage = (e) => self.postMessage(e.data);", { transport: "auto" });
@@ -22,3 +22,13 @@ export async function example(): Promise<string> {
 new JsWorker("").send(new Map());
 // @ts-expect-error: the transport is one of three names
 new JsWorker("", { transport: "carrier-pigeon" });
+
+export async function pyExample(): Promise<Sendable> {
+  const py = new PyWorker("from pywebworker.inside import send", { indexURL: "/pyodide/", packages: ["numpy"], env: { MODE: "fast" } });
+  await py.start();
+  py.send([1, 2.5, "three"]);
+  return py.recv(60000);
+}
+
+// @ts-expect-error: a PyWorker needs indexURL, where Pyodide is served
+new PyWorker("print(1)", { packages: [] });
