@@ -155,6 +155,11 @@ function summarize(s) {
     const a = median(pyPost.pywebworker.throughput["16 B str"]), b = median(pyPost.handwritten.throughput["16 B str"]);
     add("Python echo PyWorker / hand-written, 16 B str (fallback)", a / b, ">= 1x", (x) => x >= 1);
   }
+  const poolIsolated = s.pool?.isolated;
+  if (poolIsolated?.snapshot_ms) {
+    add("first reply PyWorker from a snapshot / cold (shared)", median(poolIsolated.snapshot_ms) / median(poolIsolated.cold_ms),
+      "<= 0.5x", (x) => x <= 0.5);
+  }
   const pct = (x) => `${(x * 100).toFixed(0)}%`;
   if (s.ring?.paired) {
     // Each browser run against a native run made moments before or after it (run.mjs).
@@ -434,11 +439,16 @@ function markdown(rep) {
   }
   const pool = Object.entries(s.pool ?? {});
   if (pool.length) {
-    out.push("", `**WorkerPool** (\`benches/browser/pool.mjs\`): the first reply of a warm pool against a cold \`PyWorker\`, and ` +
+    out.push("", `**WorkerPool** (\`benches/browser/pool.mjs\`): the first reply of a warm pool against a cold \`PyWorker\` ` +
+      "(`snapshot=False`), that of a new PyWorker started from a memory snapshot against the cold one (in turns), and " +
       "1000 small tasks on a pool of 2 against a PyWorker started per task (measured on a few tasks):", "");
-    out.push(table(["page", "first reply, warm", "cold PyWorker", "warm / cold", "pool of 2", "worker per task", "ratio"],
+    out.push(table(["page", "first reply, warm", "cold PyWorker", "warm / cold", "from a snapshot", "snapshot / cold",
+      "pool of 2", "worker per task", "ratio"],
       pool.map(([page, p]) => [page, `${median(p.warm_ms).toFixed(2)} ms`, `${median(p.cold_ms).toFixed(0)} ms`,
-        `${((median(p.warm_ms) / median(p.cold_ms)) * 100).toFixed(2)}%`, `${rate(median(p.pool_rates))} tasks/s`,
+        `${((median(p.warm_ms) / median(p.cold_ms)) * 100).toFixed(2)}%`,
+        p.snapshot_ms ? `${median(p.snapshot_ms).toFixed(0)} ms` : "-",
+        p.snapshot_ms ? `${((median(p.snapshot_ms) / median(p.cold_ms)) * 100).toFixed(0)}%` : "-",
+        `${rate(median(p.pool_rates))} tasks/s`,
         `${p.cold_rate.toFixed(2)} tasks/s`, `${(median(p.pool_rates) / p.cold_rate).toFixed(0)}x`])));
   }
   const nat = s.native?.rows;

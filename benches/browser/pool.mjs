@@ -1,6 +1,6 @@
 // WorkerPool benchmark in one headless Chromium, on an isolated page and an ordinary one: the
-// first reply of a warm worker (acquire) against a cold PyWorker, and small tasks through the pool
-// against a worker per task. Prints medians and ratios; writes target/bench/pool.json. Not a test.
+// first reply of a warm worker (acquire) against a cold PyWorker, that of a PyWorker started from a
+// memory snapshot against a cold one, and small tasks through the pool against a worker per task. Prints medians and ratios; writes target/bench/pool.json. Not a test.
 import { measurePython, median, standalone } from "./common.mjs";
 
 const params = {
@@ -22,6 +22,9 @@ export function print(reports) {
     console.log(`\nPage ${page}: pool of 2 ready in ${r.pool_start_ms.toFixed(0)} ms`);
     console.log(`  first reply: warm (acquire) ${warm.toFixed(2)} ms, cold PyWorker ${cold.toFixed(0)} ms -> ` +
       `${((warm / cold) * 100).toFixed(3)}% of a cold start`);
+    const snap = median(r.snapshot_ms);
+    console.log(`  first reply of a new PyWorker: from a snapshot ${snap.toFixed(0)} ms, cold ${cold.toFixed(0)} ms -> ` +
+      `${((snap / cold) * 100).toFixed(0)}% of a cold start`);
     console.log(`  ${r.tasks} small tasks: pool ${rate.toFixed(0)} tasks/s (${Math.min(...r.pool_rates).toFixed(0)}..` +
       `${Math.max(...r.pool_rates).toFixed(0)}), worker per task ${r.cold_rate.toFixed(2)} tasks/s ` +
       `(${r.cold_tasks} tasks) -> ${(rate / r.cold_rate).toFixed(0)}x`);

@@ -52,7 +52,7 @@ export class WorkerChannel {
       throw new TypeError(`a worker script is a source string or a URL, not ${script === null ? "null" : typeof script}`);
     }
     this.script.type = options.type ?? "classic";
-    // A PyWorker: {indexURL, files, packages, env, repl} for Pyodide in the worker.
+    // A PyWorker: {indexURL, files, packages, env, repl, snapshot} for Pyodide in the worker.
     if (options.python) {
       const forward = { stdout: options.stdout !== undefined, stderr: options.stderr !== undefined };
       this.script.python = { ...options.python, forward };
@@ -76,6 +76,12 @@ export class WorkerChannel {
     this.maxMessageBytes = max;
     /** @type {import("./errors.js").WorkerError[]} every error the worker reported */
     this.errors = [];
+    /**
+     * A PyWorker, once running: how its Pyodide started, `{how: "snapshot" | "cold", ms, reason}`
+     * (`made`, `key` and `bytes` too from a snapshot); null before, and for a JavaScript worker.
+     * @type {{how: "snapshot" | "cold", ms: number, reason: string | null, made?: boolean, key?: string, bytes?: number} | null}
+     */
+    this.startInfo = null;
     /** @type {((event: {data: any, target: any}) => void) | null} */
     this.onmessage = options.onmessage ?? null;
     /** @type {((error: import("./errors.js").WorkerError) => void) | null} */

@@ -48,6 +48,7 @@ function control(ch, data) {
       break;
     case "ready":
       if (ch.state !== "starting") return;
+      ch.startInfo = startInfo(data.start);
       ch._life.enter("running");
       if (ch._post) {
         ch._post.open = true;
@@ -59,6 +60,22 @@ function control(ch, data) {
       failed(ch, data);
       break;
   }
+}
+
+/** A PyWorker's report of how its Pyodide started (worker/snapshot.js), kept to its known fields. */
+function startInfo(start) {
+  if (start === undefined) return null;
+  if (start === null || typeof start !== "object" || (start.how !== "snapshot" && start.how !== "cold") ||
+    !Number.isFinite(start.ms) || (start.reason !== null && typeof start.reason !== "string")) {
+    throw new Error("a start report that the runtime does not write");
+  }
+  const info = { how: start.how, ms: start.ms, reason: start.reason };
+  if (start.how === "snapshot") {
+    info.made = start.made === true;
+    info.key = String(start.key);
+    info.bytes = Number(start.bytes);
+  }
+  return info;
 }
 
 /** The runtime reports an error that ends the worker. */

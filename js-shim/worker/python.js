@@ -4,6 +4,10 @@
 
 import { withBytes } from "../frames.js";
 import { fetchScript } from "./script.js";
+import { startPyodide, writeFiles } from "./snapshot.js";
+
+/** How this worker's Pyodide started (snapshot.js), for the page; null until it has. */
+export let startInfo = null;
 
 /** True for an error after which this worker's Pyodide cannot run again: its fatal error
  * handler marks the error it rethrows, and every later call throws "already fatally failed". */
@@ -21,8 +25,10 @@ export function isFatal(e) {
  *   sendBatch: (u8: Uint8Array, now: boolean) => void, recv: (timeoutMs?: number) => any}} channel
  */
 export async function loadPython({ source, url, name, python }, channel) {
-  const { loadPyodide } = await import(python.indexURL + "pyodide.mjs");
-  const py = await loadPyodide({ indexURL: python.indexURL, env: python.env ?? {} });
+  const { py, restored, info } = await startPyodide(python);
+  startInfo = info;
+  // Every worker started from one snapshot would draw the same random numbers.
+  if (restored) py.runPython("import sys\nif 'random' in sys.modules: sys.modules['random'].seed()");
   if (python.interruptBuffer) py.setInterruptBuffer(python.interruptBuffer);
   if (python.packages?.length) await loadPackages(py, python.packages);
   py.registerJsModule("_pywebworker_channel", {
@@ -35,9 +41,7 @@ export async function loadPython({ source, url, name, python }, channel) {
     recv: (timeoutMs) => channel.recv(timeoutMs ?? undefined),
   });
   // The worker-side modules of the package, handed over by the page from its wheel.
-  const site = py.runPython("import site; site.getsitepackages()[0]");
-  py.FS.mkdirTree(`${site}/pywebworker`);
-  for (const [file, text] of Object.entries(python.files)) py.FS.writeFile(`${site}/pywebworker/${file}`, text);
+  writeFiles(py, python.files);
   const inside = py.pyimport("pywebworker.inside");
   const dispatchBatch = inside._dispatch_batch;
   if (python.repl) return (batch) => dispatchBatch(batch, true);

@@ -15,7 +15,7 @@ import { payload, TAKEN } from "../transport/reader.js";
 import { ChannelStatusError, SharedEnd } from "../transport/shared.js";
 import { PostEnd } from "../transport/post.js";
 import { setWaitMode } from "../wait.js";
-import { isFatal, loadPython } from "./python.js";
+import { isFatal, loadPython, startInfo } from "./python.js";
 import { dispatch, exposeScope, nativeAddListener, nativeClose, nativePost, runScript, scope } from "./script.js";
 
 const encoder = new Encoder();
@@ -41,7 +41,7 @@ function control(type, fields = {}) {
 function reportReady() {
   if (!ready) {
     ready = true;
-    control("ready");
+    control("ready", startInfo ? { start: startInfo } : {});
   }
 }
 

@@ -445,13 +445,16 @@ class PyWorker(JsWorker):
     behaviour of pywebworker 0.0.8). The worker's Pyodide comes from the page's own ``indexURL``
     unless ``index_url=`` says otherwise; ``packages=`` are loaded before the script runs. Its
     rings hold 2 MiB each (``capacity=``): a Pyodide costs far more memory than that, and bursts of
-    large messages travel without waiting for room.
+    large messages travel without waiting for room. ``snapshot=True`` starts it from a memory
+    snapshot of Pyodide kept in the page's Cache Storage (made by the first worker of the same
+    settings), falling back to a normal start; ``start_info`` says how it started.
     """
 
     def __init__(self, script: str | None = None, *, url: str | None = None, transport: str = "auto",
                  settle_timeout: float = 60.0, name: str | None = None, packages: list[str] | tuple[str, ...] = (),
                  env: dict[str, str] | None = None, index_url: str | None = None, stdout: Output = None,
-                 stderr: Output = None, capacity: int = PYWORKER_CAPACITY, max_message_bytes: int | None = None) -> None:
+                 stderr: Output = None, capacity: int = PYWORKER_CAPACITY, max_message_bytes: int | None = None,
+                 snapshot: bool = True) -> None:
         if script is not None and url is not None:
             raise TypeError("give a PyWorker a script (Python source) or url=, not both")
         if script is not None:
@@ -466,11 +469,18 @@ class PyWorker(JsWorker):
         # Wheel URLs and paths are resolved against the page (the worker's own URL is a blob:).
         wanted = [str(js.URL.new(p, js.location.href).href) if "/" in p or p.endswith(".whl") else p for p in packages]
         python = {"indexURL": index_url, "files": files, "packages": wanted, "env": dict(env or {}),
-                  "repl": script is None and url is None}
+                  "repl": script is None and url is None, "snapshot": bool(snapshot)}
         self._proxies = [_output(stdout), _output(stderr)]
         self._create(script, url, {"transport": transport, "settleTimeout": settle_timeout * 1000, "name": name,
                                    "capacity": capacity, "maxMessageBytes": max_message_bytes, "python": python,
                                    "stdout": self._proxies[0], "stderr": self._proxies[1]})
+
+    @property
+    def start_info(self) -> dict[str, Any] | None:
+        """How the worker's Pyodide started, once it runs: ``how`` (``"snapshot"`` or ``"cold"``),
+        ``ms``, ``reason`` (why not from a snapshot, or None), and from a snapshot ``made``, ``key``, ``bytes``."""
+        info = self._js.startInfo
+        return None if info is None else info.to_py()
 
 
 def _output(to: Output) -> Any:
