@@ -158,7 +158,7 @@ function summarize(s) {
   const poolIsolated = s.pool?.isolated;
   if (poolIsolated?.snapshot_ms) {
     add("first reply PyWorker from a snapshot / cold (shared)", median(poolIsolated.snapshot_ms) / median(poolIsolated.cold_ms),
-      "<= 0.5x", (x) => x <= 0.5);
+      "<= 0.1x", (x) => x <= 0.1);
   }
   const pct = (x) => `${(x * 100).toFixed(0)}%`;
   if (s.ring?.paired) {
