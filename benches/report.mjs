@@ -155,6 +155,11 @@ function summarize(s) {
     const a = median(pyPost.pywebworker.throughput["16 B str"]), b = median(pyPost.handwritten.throughput["16 B str"]);
     add("Python echo PyWorker / hand-written, 16 B str (fallback)", a / b, ">= 1x", (x) => x >= 1);
   }
+  const poolRates = s.pool?.isolated?.pool_rates;
+  if (poolRates) {
+    add("WorkerPool of 2, small tasks (shared)", median(poolRates), ">= 20,000/s", (x) => x >= 20_000,
+      (x) => `${Math.round(x).toLocaleString("en-US")}/s`);
+  }
   const pct = (x) => `${(x * 100).toFixed(0)}%`;
   if (s.ring?.paired) {
     // Each browser run against a native run made moments before or after it (run.mjs).
