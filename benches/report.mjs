@@ -160,6 +160,11 @@ function summarize(s) {
     add("first reply PyWorker from a snapshot / cold (shared)", median(poolIsolated.snapshot_ms) / median(poolIsolated.cold_ms),
       "<= 0.1x", (x) => x <= 0.1);
   }
+  const poolRates = s.pool?.isolated?.pool_rates;
+  if (poolRates) {
+    add("WorkerPool of 2, small tasks (shared)", median(poolRates), ">= 20,000/s", (x) => x >= 20_000,
+      (x) => `${Math.round(x).toLocaleString("en-US")}/s`);
+  }
   const pct = (x) => `${(x * 100).toFixed(0)}%`;
   if (s.ring?.paired) {
     // Each browser run against a native run made moments before or after it (run.mjs).

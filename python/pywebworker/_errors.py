@@ -71,6 +71,23 @@ class TaskCancelledError(WorkerError):
     """The task was cancelled (``task.cancel()``, or a forced shutdown)."""
 
 
+class TaskTimeoutError(WorkerError):
+    """A task ran past its ``timeout=``. ``ended_by`` says what ended it: ``"interrupt"``
+    (``KeyboardInterrupt`` raised in the task's Python; its worker stays) or ``"kill"`` (its worker
+    was killed and replaced: the task did not stop within the pool's ``cancel_grace`` after the
+    interrupt, or the page has no interrupt buffer because it is not cross-origin isolated).
+    ``timeout`` is the task's timeout in seconds."""
+
+    def __init__(self, message: str, ended_by: str, timeout: float) -> None:
+        super().__init__(message)
+        self.ended_by = ended_by
+        self.timeout = timeout
+
+
+class QueueFullError(WorkerError):
+    """``submit`` found the pool's queue holding ``max_queue`` tasks that wait for a worker."""
+
+
 class WorkerStartError(WorkerScriptError):
     """The pool's workers could not start: ``remote_type``, ``remote_message`` and
     ``remote_stack`` describe the first worker's start-up error, and ``errors`` holds each

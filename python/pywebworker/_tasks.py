@@ -28,15 +28,26 @@ _ids = itertools.count(1)
 class Task:
     """A submitted task: ``await task`` for its value; ``cancel()``; ``done()``."""
 
-    def __init__(self, pool: WorkerPool, kind: str, what: Any, args: tuple[Any, ...]) -> None:
+    def __init__(self, pool: WorkerPool, kind: str, what: Any, args: Any, extra: Any = None,
+                 timeout: float | None = None) -> None:
         self.id = next(_ids)
         self._pool = pool
-        self._message = (self.id, kind, what, list(args))
-        encode(self._message)  # TypeError now, naming what cannot be sent
+        self._message = (self.id, kind, what, args, extra)
+        try:
+            encode(self._message)  # TypeError now, naming what cannot be sent
+        except TypeError as e:
+            raise _unsendable(what, args, extra, e) from None
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"a task's timeout is a number of seconds above 0, not {timeout!r}")
+        self.timeout = timeout
         self._future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
         self._slot: _Slot | None = None
-        self._cancelled = False
+        self._cancelled = False  # cancel() asked while it ran
+        self._timed_out = False  # its deadline passed while it ran
+        self._kill_reason: str | None = None  # why its worker was killed, when it was
         self._retried = False
+        self._started: float | None = None  # when its worker began it (the page's clock)
+        self._deadline: asyncio.TimerHandle | None = None
 
     def __await__(self):  # type: ignore[no-untyped-def]
         return self._future.__await__()
@@ -65,15 +76,33 @@ class Task:
             return
         if status == "ok":
             self._future.set_result(value)
+            self._pool._count(None)
         elif status == "cancelled":
-            self._future.set_exception(TaskCancelledError(f"task {self.id} was cancelled"))
+            self._fail(TaskCancelledError(f"task {self.id} was cancelled"))
+        elif status == "unsendable":
+            self._fail(TypeError(f"the value task {self.id} returned cannot be sent back to the page: {value}. Return "
+                                 "what pywebworker can send (str, bytes, numbers, lists, tuples, dicts with str keys...)"))
         else:
             name, message, stack = value
-            self._future.set_exception(TaskError(f"the task raised {name}: {message}", name, message, stack))
+            self._fail(TaskError(f"the task raised {name}: {message}", name, message, stack))
 
     def _fail(self, error: Exception) -> None:
         if not self._future.done():
             self._future.set_exception(error)
+            self._pool._count(error)
+
+
+def _unsendable(what: Any, args: Any, extra: Any, error: TypeError) -> TypeError:
+    """The TypeError for a task whose arguments cannot be sent, naming the argument."""
+    name = f"{what[0]}()" if isinstance(what, tuple) else "the task"
+    values = [("argument", i + 1, a) for i, a in enumerate(args)] + [
+        ("keyword argument", k, v) for k, v in (extra.items() if isinstance(extra, dict) else ())]
+    for label, where, value in values:
+        try:
+            encode(value)
+        except TypeError as e:
+            return TypeError(f"{label} {where} of {name} cannot be sent to a worker: {e}")
+    return TypeError(f"{name} cannot be sent to a worker: {error}")
 
 
 class Lease:
@@ -90,18 +119,32 @@ class Lease:
 
     async def run(self, code: str) -> Any:
         """Runs Python code in this worker; the value of its last expression."""
-        return await self._pool._run_leased(self._slot, Task(self._pool, "code", code, ()))
+        return await self._pool._run_leased(self._slot, Task(self._pool, "code", code, []))
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Calls a function (sent as its source) in this worker."""
-        return await self._pool._run_leased(self._slot, Task(self._pool, "call", function_source(fn), args))
+        return await self._pool._run_leased(self._slot, Task(self._pool, "call", function_source(fn), list(args)))
 
 
 def function_source(fn: Callable[..., Any]) -> tuple[str, str]:
-    """The name and the source of ``fn``: a function travels to a worker as its source."""
-    name = getattr(fn, "__name__", "")
-    if not callable(fn) or not name.isidentifier():
-        raise TypeError(f"submit() takes code (a str) or a named function, not {fn!r}")
+    """The name and the source of ``fn``: a function travels to a worker as its source, so it must
+    be a function defined with ``def`` whose source can be found and that uses nothing of the
+    function around it. Anything else is a TypeError that says why."""
+    if isinstance(fn, str):
+        raise TypeError("code given as a string takes no arguments")
+    if inspect.ismethod(fn):
+        raise TypeError(f"{fn.__qualname__}() is a method: it cannot be sent to a worker without its object. "
+                        "Send a function defined with def, and its data as arguments")
+    if not inspect.isfunction(fn):
+        raise TypeError(f"a task is code (a str) or a function defined with def, not {fn!r}")
+    name = fn.__name__
+    if name == "<lambda>":
+        raise TypeError("a lambda cannot be sent to a worker: a function travels as its source, and a lambda's "
+                        "is part of another statement. Define it with def (self-contained, its imports inside)")
+    free = fn.__code__.co_freevars
+    if free:
+        raise TypeError(f"{name}() cannot be sent to a worker: it uses {', '.join(free)} of the function that "
+                        "defines it (a closure), and only its source travels. Pass them as arguments")
     try:
         source = textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):

@@ -16,38 +16,34 @@ A worker that dies (killed, out of memory, a fatal error) is replaced, and its t
 with ``WorkerCrashedError``; one that ends while idle (``close()``) is replaced within 0.25 s.
 Every worker tries to start; when none can (a package that does not load, a failing script), the
 queued and later tasks and ``ready()`` fail with ``WorkerStartError``, which says why.
-``task.cancel()`` raises ``KeyboardInterrupt`` in the task's Python on a cross-origin isolated page
-(Pyodide's interrupt buffer) and the worker stays; elsewhere the worker is killed and replaced.
+``task.cancel()`` and a task's ``timeout=`` raise ``KeyboardInterrupt`` in the task's Python on a
+cross-origin isolated page (Pyodide's interrupt buffer) and the worker stays; elsewhere, or when
+the task does not stop within ``cancel_grace``, the worker is killed and replaced. Each worker
+holds up to ``pipeline`` tasks at once (``_dispatch.py``); ``stream()`` runs a generator
+(``_stream.py``), ``executor()`` is a ``concurrent.futures.Executor`` (``_executor.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Any, Callable, Iterable
+from typing import Any, AsyncIterator, Callable, Iterable
 
-from ._errors import (PoolClosedError, TaskCancelledError, TaskError, WorkerCrashedError, WorkerError,
-                      WorkerExitedError, WorkerScriptError, WorkerStartError)
+from ._dispatch import _RETRY_DELAY, _Dispatch, _Slot
+from ._errors import (PoolClosedError, QueueFullError, TaskCancelledError, TaskError, TaskTimeoutError,
+                      WorkerCrashedError, WorkerStartError)
+from ._stats import PoolStats, check_options, from_snapshot
 from ._tasks import Lease, Task, _Acquire
 from ._tasks import function_source as _function_source
 from .worker import PyWorker
 
-__all__ = ["WorkerPool", "Task", "Lease", "TaskError", "TaskCancelledError", "WorkerCrashedError", "WorkerStartError",
-           "PoolClosedError"]
+__all__ = ["WorkerPool", "Task", "Lease", "PoolStats", "TaskError", "TaskCancelledError", "TaskTimeoutError",
+           "QueueFullError", "WorkerCrashedError", "WorkerStartError", "PoolClosedError"]
 
 
-# The states of a worker that will not run again.
-_ENDED = ("killed", "exited", "failed")
-# An idle slot checks this often (seconds) that its worker is still alive.
-_IDLE_CHECK = 0.25
-# A slot whose worker failed to start tries again only while tasks wait, after this many seconds
-# times its failures so far, and gives up after _START_TRIES failures in a row: a start that keeps
-# failing costs a Pyodide start-up each time. (When every slot has failed, nothing is retried.)
-_RETRY_DELAY = 2.0
-_START_TRIES = 3
-
-# What every pool worker runs: tasks arrive as (id, kind, what, args) and the answer is
-# (id, status, value); a function is defined once from its source, then called.
+# What every pool worker runs: tasks arrive as (id, kind, what, args, extra) and each answer is
+# (id, status, value); a function is defined once from its source, then called. A stream's
+# generator sends `extra` items, then `n` more at each ("more", n) the page sends.
 _RUNNER = '''
 import traceback
 from pyodide.code import eval_code
@@ -55,59 +51,92 @@ from pywebworker.inside import send
 
 _namespace = {"__name__": "__task__"}
 _functions = {}
+_streams = {}
+
+def _function(what):
+    name, source = what
+    fn = _functions.get(source)
+    if fn is None:
+        exec(compile(source, f"<task {name}>", "exec"), _namespace)
+        fn = _functions[source] = _namespace[name]
+    return fn
+
+def _answer(task_id, status, value):
+    try:
+        send((task_id, status, value))
+    except TypeError as e:  # a value pywebworker cannot send
+        send((task_id, "unsendable", str(e)))
+        return False
+    return True
+
+def _failed(task_id, e):
+    if isinstance(e, KeyboardInterrupt):
+        send((task_id, "cancelled", None))
+    else:
+        send((task_id, "error", [type(e).__name__, str(e), traceback.format_exc()]))
+
+def _pump(task_id, n):
+    gen = _streams.get(task_id)
+    try:
+        for _ in range(n if gen is not None else 0):
+            if not _answer(task_id, "item", next(gen)):
+                del _streams[task_id]
+                gen.close()
+                return
+    except StopIteration:
+        del _streams[task_id]
+        send((task_id, "end", None))
+    except BaseException as e:
+        _streams.pop(task_id, None)
+        _failed(task_id, e)
 
 def onmessage(task):
-    task_id, kind, what, args = task
+    task_id, kind, what, args, extra = task
+    if kind == "more":
+        return _pump(task_id, what)
+    if kind == "close":
+        gen = _streams.pop(task_id, None)
+        return gen.close() if gen is not None else None
     try:
         if kind == "code":
             result = eval_code(what, _namespace)
+        elif kind == "stream":
+            _streams[task_id] = _function(what)(*args)
+            return _pump(task_id, extra)
+        elif kind == "chunk":
+            fn = _function(what)
+            result = [fn(*a) for a in args]
         else:
-            name, source = what
-            fn = _functions.get(source)
-            if fn is None:
-                exec(compile(source, f"<task {name}>", "exec"), _namespace)
-                fn = _functions[source] = _namespace[name]
-            result = fn(*args)
-        send((task_id, "ok", result))
-    except KeyboardInterrupt:
-        send((task_id, "cancelled", None))
+            result = _function(what)(*args, **(extra or {}))
     except BaseException as e:
-        send((task_id, "error", [type(e).__name__, str(e), traceback.format_exc()]))
+        return _failed(task_id, e)
+    _answer(task_id, "ok", result)
 '''
 
 
-class _Slot:
-    """One place in the pool: its current worker (replaced when it dies) and what it runs."""
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-        self.worker: PyWorker | None = None
-        self.ready = False
-        self.task: Task | None = None
-        self.leased = False
-        self.loop: asyncio.Future[Any] | None = None
-        self.starting = False
-        # Starts that failed in a row, the last one's error, and when it may try again.
-        self.failures = 0
-        self.start_error: Exception | None = None
-        self.retry_at = 0.0
-
-
-class WorkerPool:
+class WorkerPool(_Dispatch):
     """``size`` PyWorkers started in the background (one after another, so that two cores are
     not shared by several Pyodide start-ups), each with ``packages`` loaded and ``env`` set
-    before it takes tasks. ``on_progress(ready, size)`` is called as workers become ready."""
+    before it takes tasks. ``on_progress(ready, size)`` is called as workers become ready.
+    The other options (``pipeline``, ``max_tasks_per_worker``, ``max_queue``, ``idle_timeout``,
+    ``min_size``, ``cancel_grace``) are described in docs/PYTHON.md."""
 
     def __init__(self, size: int = 2, *, packages: list[str] | tuple[str, ...] = (), env: dict[str, str] | None = None,
                  index_url: str | None = None, transport: str = "auto",
-                 on_progress: Callable[[int, int], Any] | None = None, cancel_grace: float = 2.0) -> None:
-        if size < 1:
-            raise ValueError("a pool needs at least one worker")
+                 on_progress: Callable[[int, int], Any] | None = None, cancel_grace: float = 2.0, pipeline: int = 16,
+                 max_tasks_per_worker: int | None = None, max_queue: int | None = None,
+                 idle_timeout: float | None = None, min_size: int = 1) -> None:
+        check_options(size, pipeline, max_tasks_per_worker, max_queue, idle_timeout, min_size, cancel_grace)
         self.size = size
         self._options = {"packages": list(packages), "env": dict(env or {}), "index_url": index_url,
                          "transport": transport}
         self._on_progress = on_progress
         self._cancel_grace = cancel_grace
+        self._pipeline = pipeline
+        self._max_tasks = max_tasks_per_worker
+        self._max_queue = max_queue
+        self._idle_timeout = idle_timeout
+        self._min_size = min(min_size, size)
         self._slots = [_Slot(i) for i in range(size)]
         self._queue: deque[Task] = deque()
         self._wakeup = asyncio.Event()
@@ -117,7 +146,14 @@ class WorkerPool:
         self._broken = False
         self._all_ready = asyncio.get_event_loop().create_future()
         self._starter = asyncio.ensure_future(self._start_all())
-        self.replaced = 0  # workers replaced after a crash or a cancellation
+        self._lease_waiters = 0
+        self.replaced = 0  # workers replaced after a crash, a cancellation or a timeout
+        self.recycled = 0  # workers replaced after max_tasks_per_worker tasks
+        self._counts = {"done": 0, "failed": 0, "cancelled": 0, "timed_out": 0}
+        self._task_seconds = 0.0
+        self._timed_tasks = 0
+        self._stopped_idle = 0
+        self._from_snapshot = 0
 
     # ---- Start-up ------------------------------------------------------------------------------
 
@@ -159,6 +195,9 @@ class WorkerPool:
         slot.starting = False
         slot.failures = 0
         slot.start_error = None
+        slot.sent = 0
+        slot.idle_since = asyncio.get_event_loop().time()
+        self._from_snapshot += from_snapshot(worker)
         slot.ready = True
 
     def _check_broken(self) -> None:
@@ -206,19 +245,28 @@ class WorkerPool:
 
     # ---- Tasks ---------------------------------------------------------------------------------
 
-    def submit(self, what: str | Callable[..., Any], *args: Any) -> Task:
+    def submit(self, what: str | Callable[..., Any], *args: Any, timeout: float | None = None) -> Task:
         """Runs ``what`` in a pool worker: Python code (the value of its last expression), or a
         function called with ``args`` (sent as its source: it must be self-contained). Returns a
-        Task to await. TypeError at once for arguments that cannot be sent; a task of a pool whose
+        Task to await. ``timeout``: seconds the task may run (time in the queue does not count),
+        then ``TaskTimeoutError``. TypeError at once for a function or arguments that cannot be
+        sent; ``QueueFullError`` when ``max_queue`` tasks wait already; a task of a pool whose
         workers could not start fails at once with ``WorkerStartError``."""
+        return self._submit("code" if isinstance(what, str) else "call", what, args, None, timeout)
+
+    def _submit(self, kind: str, what: Any, args: Any, extra: Any, timeout: float | None) -> Task:
         if self._closed:
             raise PoolClosedError("the pool is shut down")
+        if self._max_queue is not None and len(self._queue) >= self._max_queue and not self._broken:
+            raise QueueFullError(f"the pool's queue is full: {len(self._queue)} tasks wait for a worker "
+                                 f"(max_queue={self._max_queue}). Await some tasks before submitting more, "
+                                 "or create the pool with a larger max_queue")
         if isinstance(what, str):
             if args:
                 raise TypeError("code given as a string takes no arguments")
-            task = Task(self, "code", what, ())
+            task = Task(self, kind, what, [], None, timeout)
         else:
-            task = Task(self, "call", _function_source(what), args)
+            task = Task(self, kind, _function_source(what), list(args), extra, timeout)
         if self._broken:
             task._fail(self._start_failure())
             return task
@@ -226,134 +274,81 @@ class WorkerPool:
         self._wakeup.set()
         return task
 
-    async def map(self, fn: Callable[..., Any], iterable: Iterable[Any]) -> list[Any]:
-        """``fn`` on every item, in the pool's workers; the results in the items' order."""
-        tasks = [self.submit(fn, item) for item in iterable]
-        return [await t for t in tasks]
+    async def map(self, fn: Callable[..., Any], iterable: Iterable[Any], *, chunksize: int = 1,
+                  timeout: float | None = None) -> list[Any]:
+        """``fn`` on every item, in the pool's workers; the results in the items' order.
+        ``chunksize`` items travel and run as one task (fewer messages for many small items);
+        ``timeout`` applies to each task. With ``max_queue``, waits for room instead of raising."""
+        if chunksize < 1:
+            raise ValueError(f"chunksize is a number of items from 1, not {chunksize!r}")
+        items = list(iterable)
+        tasks = []
+        for i in range(0, len(items), chunksize):
+            while self._max_queue is not None and len(self._queue) >= self._max_queue and not self._closed:
+                await asyncio.sleep(0.005)
+            if chunksize == 1:
+                tasks.append(self._submit("call", fn, [items[i]], None, timeout))
+            else:
+                tasks.append(self._submit("chunk", fn, [[x] for x in items[i:i + chunksize]], None, timeout))
+        if chunksize == 1:
+            return [await t for t in tasks]
+        return [value for t in tasks for value in await t]
 
-    async def _idle(self) -> None:
-        self._wakeup.clear()
-        try:
-            await asyncio.wait_for(self._wakeup.wait(), _IDLE_CHECK)
-        except asyncio.TimeoutError:
-            pass
+    def stream(self, gen_fn: Callable[..., Any], *args: Any, window: int = 16) -> AsyncIterator[Any]:
+        """Runs the generator function ``gen_fn(*args)`` in a worker of its own and is an async
+        iterator of what it yields, as it yields. The worker waits when ``window`` items are
+        unread; leaving the ``async for`` early stops the generator (its ``finally`` runs)."""
+        from ._stream import stream
 
-    async def _serve(self, slot: _Slot) -> None:
-        """A slot's loop: keeps a worker (or tries to), takes queued tasks one at a time and runs them."""
-        loop = asyncio.get_event_loop()
-        while not self._closed and not self._broken:
-            if slot.leased:
-                await self._idle()
-                continue
-            if slot.failures:
-                if slot.failures >= _START_TRIES:
-                    return  # given up on; the other slots run the tasks
-                # Tried again only when there is work, once the first starts are over (they go
-                # one after another), and after a delay that grows with each failure.
-                if self._queue and self._starter.done() and loop.time() >= slot.retry_at:
-                    try:
-                        await self._start(slot)
-                    except Exception:
-                        pass  # kept on the slot
-                    else:
-                        self._progress()
-                    continue
-                await self._idle()
-                continue
-            worker = slot.worker
-            if worker is None or worker.state in _ENDED:
-                # A worker that ended while idle (it called close(), or was killed) is replaced
-                # now, not when the next task finds it gone.
-                try:
-                    await self._replace(slot)
-                except Exception:
-                    pass  # kept on the slot: it tries again while tasks wait, or the pool fails them
-                continue
-            if not self._queue:
-                await self._idle()
-                continue
-            task = self._queue.popleft()
-            await self._run_on(slot, task)
+        return stream(self, gen_fn, args, window)
 
-    async def _run_on(self, slot: _Slot, task: Task) -> None:
-        """Runs one task on a slot's worker until it settles; replaces the worker if it died."""
-        worker = slot.worker
-        assert worker is not None
-        slot.task = task
-        task._slot = slot
-        try:
-            worker._js.clearInterrupt()  # an interrupt meant for an earlier task that had ended
-            worker.send_message(task._message)
-            while not task.done():
-                try:
-                    reply = await worker.recv()
-                except WorkerScriptError:
-                    raise
-                except WorkerError as e:
-                    if worker.state in ("running", "starting"):
-                        continue  # a stray report (an interrupt that came after its task): keep waiting
-                    raise
-                if isinstance(reply, tuple) and len(reply) == 3 and reply[0] == task.id:
-                    task._settle(reply[1], reply[2])
-        except Exception as e:  # whatever it is, the task ends with an error instead of waiting
-            if not task.done():
-                if isinstance(e, WorkerExitedError) and not task._retried and not task._cancelled:
-                    # The worker ended itself (close()) after its last task, before taking this
-                    # one: it runs on the replacement.
-                    task._retried = True
-                    self._queue.appendleft(task)
-                    self._wakeup.set()
-                elif self._closed:
-                    task._fail(PoolClosedError("the pool was shut down while the task ran"))
-                elif task._cancelled:
-                    task._fail(TaskCancelledError(f"task {task.id} was cancelled"))
-                else:
-                    task._fail(WorkerCrashedError(f"the worker running task {task.id} died ({e}); it was replaced",
-                                                  getattr(e, "remote_type", None), getattr(e, "remote_message", None),
-                                                  getattr(e, "remote_stack", None)))
-            if not self._closed:
-                try:
-                    await self._replace(slot)
-                except Exception:
-                    pass  # kept on the slot: it tries again while tasks wait, or the pool fails them
-        finally:
-            slot.task = None
-            task._slot = None
+    def executor(self) -> Any:
+        """A ``concurrent.futures.Executor`` running its calls in this pool: for
+        ``loop.run_in_executor(ex, fn, *args)``, ``ex.submit`` and ``ex.map``."""
+        from ._executor import PoolExecutor
 
-    async def _run_leased(self, slot: _Slot, task: Task) -> Any:
-        await self._run_on(slot, task)
-        return await task
+        return PoolExecutor(self)
 
-    async def _replace(self, slot: _Slot) -> None:
-        old = slot.worker
-        if old is not None and old.state not in _ENDED:
-            old.kill()
-        self.replaced += 1
-        slot.ready = False
-        self._progress()
-        await self._start(slot)
-        self._progress()
-
-    def _cancel(self, task: Task) -> None:
-        if task in self._queue:
-            self._queue.remove(task)
-            task._fail(TaskCancelledError(f"task {task.id} was cancelled before it ran"))
-            return
-        slot = task._slot
-        if slot is None or slot.worker is None:
-            task._fail(TaskCancelledError(f"task {task.id} was cancelled"))
-            return
-        task._cancelled = True
-        worker = slot.worker
-        if worker.interrupt():
-            # KeyboardInterrupt in the task; a task stuck outside Python gets its worker replaced.
-            asyncio.get_event_loop().call_later(self._cancel_grace, self._kill_if_running, slot, task)
+    def _count(self, error: Exception | None) -> None:
+        """A task ended (with ``error``, or None for a value): counted for ``stats()``."""
+        if isinstance(error, TaskCancelledError):
+            self._counts["cancelled"] += 1
+        elif isinstance(error, TaskTimeoutError):
+            self._counts["timed_out"] += 1
         else:
-            worker.kill()  # the slot's loop sees the death and replaces the worker
+            self._counts["failed" if error is not None else "done"] += 1
 
-    def _kill_if_running(self, slot: _Slot, task: Task) -> None:
-        if slot.task is task and not task.done() and slot.worker is not None:
-            slot.worker.kill()
+    def _task_time(self, task: Task) -> None:
+        if task._started is not None:
+            self._task_seconds += asyncio.get_event_loop().time() - task._started
+            self._timed_tasks += 1
+
+    def stats(self) -> PoolStats:
+        """What the pool holds and has done so far (``PoolStats``)."""
+        return PoolStats(size=self.size, ready=self.ready_count, queued=len(self._queue),
+                         running=sum(1 for s in self._slots for t in s.inflight if not t.done()),
+                         done=self._counts["done"], failed=self._counts["failed"],
+                         cancelled=self._counts["cancelled"], timed_out=self._counts["timed_out"],
+                         replaced=self.replaced, recycled=self.recycled, stopped_idle=self._stopped_idle,
+                         mean_task_time=self._task_seconds / self._timed_tasks if self._timed_tasks else 0.0,
+                         from_snapshot=self._from_snapshot)
+
+    def _retire_idle(self, slot: _Slot) -> bool:
+        """Stops the slot's worker when it has been idle for ``idle_timeout`` seconds and more than
+        ``min_size`` workers run; it starts again when tasks wait that the others do not take."""
+        if self._idle_timeout is None or self._lease_waiters:
+            return False
+        if asyncio.get_event_loop().time() - slot.idle_since < self._idle_timeout:
+            return False
+        if sum(1 for s in self._slots if s.worker is not None and s.ready) <= self._min_size:
+            return False
+        assert slot.worker is not None
+        slot.worker.kill()
+        slot.worker = None
+        slot.ready = False
+        self._stopped_idle += 1
+        self._progress()
+        return True
 
     # ---- Leases --------------------------------------------------------------------------------
 
@@ -362,16 +357,21 @@ class WorkerPool:
         return _Acquire(self)
 
     async def _take_slot(self) -> _Slot:
-        while True:
-            if self._closed:
-                raise PoolClosedError("the pool is shut down")
-            for slot in self._slots:
-                if slot.ready and not slot.leased and slot.task is None:
-                    slot.leased = True
-                    return slot
-            if self._broken:
-                raise self._start_failure()
-            await asyncio.sleep(0.005)
+        self._lease_waiters += 1
+        try:
+            while True:
+                if self._closed:
+                    raise PoolClosedError("the pool is shut down")
+                for slot in self._slots:
+                    if slot.ready and not slot.leased and not slot.inflight:
+                        slot.leased = True
+                        return slot
+                if self._broken:
+                    raise self._start_failure()
+                self._wakeup.set()  # a slot stopped while idle starts again
+                await asyncio.sleep(0.005)
+        finally:
+            self._lease_waiters -= 1
 
     # ---- Shutdown ------------------------------------------------------------------------------
 
@@ -379,7 +379,7 @@ class WorkerPool:
         """Graceful (default): queued and running tasks finish, then the workers stop. ``force``:
         queued tasks are cancelled, running ones fail with PoolClosedError, workers stop now."""
         if not force:
-            while self._queue or any(s.task is not None for s in self._slots):
+            while self._queue or any(s.inflight for s in self._slots):
                 await asyncio.sleep(0.01)
         self._closed = True
         for task in self._queue:
@@ -387,8 +387,9 @@ class WorkerPool:
         self._queue.clear()
         self._wakeup.set()
         for slot in self._slots:
-            if slot.task is not None:
-                slot.task._fail(PoolClosedError("the pool was shut down while the task ran"))
+            for i, task in enumerate(slot.inflight):
+                task._fail(PoolClosedError("the pool was shut down while the task ran") if i == 0 else
+                           TaskCancelledError(f"task {task.id} was cancelled before it began: the pool was shut down"))
             if slot.worker is not None:
                 slot.worker.kill()
             slot.ready = False
@@ -432,6 +433,7 @@ _start_at_import()
 
 
 # The classes defined in the package's private modules are shown under this, their public home.
-for _cls in (Task, Lease, TaskError, TaskCancelledError, WorkerStartError, PoolClosedError):
+for _cls in (Task, Lease, PoolStats, TaskError, TaskCancelledError, TaskTimeoutError, QueueFullError, WorkerStartError,
+             PoolClosedError):
     _cls.__module__ = __name__
 del _cls
