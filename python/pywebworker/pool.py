@@ -432,8 +432,9 @@ def _start_at_import() -> None:
 _start_at_import()
 
 
-# The classes defined in the package's private modules are shown under this, their public home.
-for _cls in (Task, Lease, PoolStats, TaskError, TaskCancelledError, TaskTimeoutError, QueueFullError, WorkerStartError,
+# The classes defined in the package's private modules are shown under this, their public home
+# (PoolStats, a dataclass, keeps its own: its fields are read from the source that defines them).
+for _cls in (Task, Lease, TaskError, TaskCancelledError, TaskTimeoutError, QueueFullError, WorkerStartError,
              PoolClosedError):
     _cls.__module__ = __name__
 del _cls
