@@ -160,6 +160,10 @@ function summarize(s) {
     add("first reply PyWorker from a snapshot / cold (shared)", median(poolIsolated.snapshot_ms) / median(poolIsolated.cold_ms),
       "<= 0.1x", (x) => x <= 0.1);
   }
+  if (poolIsolated?.replaced_ms) {
+    add("pool replacement after a crash / cold start (shared)", median(poolIsolated.replaced_ms) / median(poolIsolated.cold_ms),
+      "<= 0.1x", (x) => x <= 0.1);
+  }
   const poolRates = s.pool?.isolated?.pool_rates;
   if (poolRates) {
     add("WorkerPool of 2, small tasks (shared)", median(poolRates), ">= 20,000/s", (x) => x >= 20_000,
@@ -444,16 +448,25 @@ function markdown(rep) {
   }
   const pool = Object.entries(s.pool ?? {});
   if (pool.length) {
-    out.push("", `**WorkerPool** (\`benches/browser/pool.mjs\`): the first reply of a warm pool against a cold \`PyWorker\` ` +
-      "(`snapshot=False`), that of a new PyWorker started from a memory snapshot against the cold one (in turns), and " +
-      "1000 small tasks on a pool of 2 against a PyWorker started per task (measured on a few tasks):", "");
-    out.push(table(["page", "first reply, warm", "cold PyWorker", "warm / cold", "from a snapshot", "snapshot / cold",
-      "pool of 2", "worker per task", "ratio"],
-      pool.map(([page, p]) => [page, `${median(p.warm_ms).toFixed(2)} ms`, `${median(p.cold_ms).toFixed(0)} ms`,
-        `${((median(p.warm_ms) / median(p.cold_ms)) * 100).toFixed(2)}%`,
-        p.snapshot_ms ? `${median(p.snapshot_ms).toFixed(0)} ms` : "-",
-        p.snapshot_ms ? `${((median(p.snapshot_ms) / median(p.cold_ms)) * 100).toFixed(0)}%` : "-",
-        `${rate(median(p.pool_rates))} tasks/s`,
+    out.push("", "**PyWorker start** (`benches/browser/pool.mjs`): the first reply of a warm pool worker (`acquire`), of a " +
+      "cold `PyWorker` (`snapshot=False`), of a new one started from a memory snapshot (in turns with the cold ones), " +
+      "of a hand-written worker that loads Pyodide itself, and of the replacement of a pool worker whose task crashed " +
+      "its interpreter (from the failed task to the next answer); the heap is the worker Pyodide's wasm memory:", "");
+    const ms = (xs) => (xs?.length ? `${median(xs).toFixed(0)} ms` : "-");
+    const share = (xs, of) => (xs?.length ? `${((median(xs) / median(of)) * 100).toFixed(0)}%` : "-");
+    const mib = (xs) => (xs?.length ? `${(median(xs) / (1 << 20)).toFixed(0)} MiB` : "-");
+    out.push(table(["page", "warm", "cold PyWorker", "hand-written", "from a snapshot", "snapshot / cold",
+      "replacement", "replacement / cold", "heap cold / snapshot"],
+      pool.map(([page, p]) => [page, `${median(p.warm_ms).toFixed(2)} ms`, ms(p.cold_ms), ms(p.handwritten_ms),
+        ms(p.snapshot_ms), share(p.snapshot_ms, p.cold_ms), ms(p.replaced_ms), share(p.replaced_ms, p.cold_ms),
+        `${mib(p.cold_heap)} / ${mib(p.snapshot_heap)}`])));
+    out.push("", `**WorkerPool throughput**: ${pool[0][1].tasks} small tasks on a pool of 2, against a hand-written pool ` +
+      "(two workers running Pyodide, `postMessage`, one task in flight per worker) and a PyWorker started per task " +
+      "(measured on a few tasks):", "");
+    out.push(table(["page", "pool of 2", "hand-written pool", "ratio", "worker per task", "ratio"],
+      pool.map(([page, p]) => [page, `${rate(median(p.pool_rates))} tasks/s${spread(p.pool_rates)}`,
+        p.hand_pool_rates ? `${rate(median(p.hand_pool_rates))} tasks/s` : "-",
+        p.hand_pool_rates ? ratio(median(p.pool_rates), median(p.hand_pool_rates)) : "-",
         `${p.cold_rate.toFixed(2)} tasks/s`, `${(median(p.pool_rates) / p.cold_rate).toFixed(0)}x`])));
   }
   const nat = s.native?.rows;

@@ -32,7 +32,7 @@ postMessage("ready");
 """ % (INDEX_URL, INDEX_URL)
 
 
-def _object(d):
+def object_(d):
     return to_js(d, dict_converter=js.Object.fromEntries)
 
 
@@ -42,9 +42,9 @@ class Handwritten:
     def __init__(self):
         self.inbox = collections.deque()
         self.waiter = None
-        blob = js.Blob.new(to_js([WORKER]), _object({"type": "text/javascript"}))
+        blob = js.Blob.new(to_js([WORKER]), object_({"type": "text/javascript"}))
         self.url = js.URL.createObjectURL(blob)
-        self.worker = js.Worker.new(self.url, _object({"type": "module"}))
+        self.worker = js.Worker.new(self.url, object_({"type": "module"}))
         self.proxy = create_proxy(self.on_message)
         self.worker.onmessage = self.proxy
 

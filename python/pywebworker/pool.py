@@ -42,16 +42,37 @@ __all__ = ["WorkerPool", "Task", "Lease", "PoolStats", "TaskError", "TaskCancell
 
 
 # What every pool worker runs: tasks arrive as (id, kind, what, args, extra) and each answer is
-# (id, status, value); a function is defined once from its source, then called. A stream's
+# (id, status, value); a function is defined once from its source, then called; code is compiled
+# once per text, not at each task, and answers the value of its last expression. A stream's
 # generator sends `extra` items, then `n` more at each ("more", n) the page sends.
 _RUNNER = '''
+import ast
 import traceback
-from pyodide.code import eval_code
 from pywebworker.inside import send
 
 _namespace = {"__name__": "__task__"}
 _functions = {}
+_codes = {}
 _streams = {}
+
+def _compiled(source):
+    """The code of its statements and that of its last expression (None when it ends with a
+    statement or a semicolon), compiled once per text."""
+    codes = _codes.get(source)
+    if codes is None:
+        tree = ast.parse(source, "<exec>")
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
+            last = compile(ast.Expression(tree.body.pop().value), "<exec>", "eval")
+        if len(_codes) >= 256:
+            _codes.clear()
+        codes = _codes[source] = (compile(tree, "<exec>", "exec"), last)
+    return codes
+
+def _run_code(source):
+    body, last = _compiled(source)
+    exec(body, _namespace)
+    return None if last is None else eval(last, _namespace)
 
 def _function(what):
     name, source = what
@@ -99,7 +120,7 @@ def onmessage(task):
         return gen.close() if gen is not None else None
     try:
         if kind == "code":
-            result = eval_code(what, _namespace)
+            result = _run_code(what)
         elif kind == "stream":
             _streams[task_id] = _function(what)(*args)
             return _pump(task_id, extra)

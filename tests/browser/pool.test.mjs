@@ -17,6 +17,11 @@ print("at once:", pool.ready_count)
 await pool.ready()
 print("progress:", progress)
 print("code:", await pool.submit("x = sum(range(10))\\nx * 2"))
+print("code again:", [await pool.submit("n = 5\\nn + 1") for _ in range(3)], await pool.submit("z = 1;"), await pool.submit("w = 2"))
+try:
+    await pool.submit("def g(:")
+except TaskError as e:
+    print("syntax:", e.remote_type)
 
 def square(x):
     return x * x
@@ -36,7 +41,7 @@ await pool.shutdown()
 print("after shutdown:", pool.ready_count)
 `, "pool_test.py");
     assert.deepEqual(lines, [
-      "at once: 0", "progress: [(1, 2), (2, 2)]", "code: 90",
+      "at once: 0", "progress: [(1, 2), (2, 2)]", "code: 90", "code again: [6, 6, 6] None None", "syntax: SyntaxError",
       `map: ${JSON.stringify(Array.from({ length: 12 }, (_, i) => i * i)).replaceAll(",", ", ")}`,
       "error: ZeroDivisionError division by zero True", "TypeError: True", "lease: 3 49", "after shutdown: 0",
     ]);
