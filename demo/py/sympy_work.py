@@ -23,7 +23,7 @@ ITEMS = [
     ("factor", "x**20 - y**20"),
     ("factor", "x**30 - 1"),
     ("factor", "expand((x + y + 1)**5 * (x - 2*y)**3)"),
-    ("factor", "6*x**4 - 7*x**3 - 35*x**2 + 28*x + 20"),
+    ("factor", "6*x**4 - x**3 - 32*x**2 + 5*x + 10"),
     ("simplify", "sin(x)**2 + cos(x)**2"),
     ("simplify", "(x**3 + x**2 - x - 1)/(x**2 + 2*x + 1)"),
     ("simplify", "gamma(x + 1)/gamma(x)"),
@@ -68,7 +68,7 @@ def wheel_urls() -> list[str]:
 
 async def compare(size: int = 2, items: list = ITEMS) -> dict:
     """``items`` done by ``pool.map`` in a pool of ``size`` workers, then on the page. Returns
-    ``{"pool": [...], "page": [...], "seconds": {...}, "stats": {...}, "from_snapshot": n}``.
+    ``{"items": items, "pool": [...], "page": [...], "seconds": {...}, "stats": {...}, "size": size}``.
     The one-time costs are timed apart from the work: the pool's start (Pyodide, the wheels),
     importing sympy (in each worker, on the page), then the work itself, warm on both sides."""
     seconds = {}
@@ -97,4 +97,4 @@ async def compare(size: int = 2, items: list = ITEMS) -> dict:
     t0 = time.perf_counter()
     page_results = [sympy_task(item) for item in items]
     seconds["page"] = time.perf_counter() - t0
-    return {"pool": pool_results, "page": page_results, "seconds": seconds, "stats": stats, "size": size}
+    return {"items": items, "pool": pool_results, "page": page_results, "seconds": seconds, "stats": stats, "size": size}
