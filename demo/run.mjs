@@ -1,7 +1,8 @@
 // Runs the demo pages in headless Chromium and prints what the workers sent back: the original
 // Quick Reference in Python (real Pyodide, the wheel installed with micropip), then the same flow
 // with a Python echo script in a PyWorker, each on an isolated page (shared rings) and an
-// ordinary page (postMessage); then two workers streaming through a ring.
+// ordinary page (postMessage); then two workers streaming through a ring; then the demo page's
+// sympy work in a pool of two workers against the same work on the page.
 import { launchBrowser, openPage } from "../tests/browser/harness.mjs";
 
 const browser = await launchBrowser();
@@ -34,6 +35,25 @@ try {
     for (const text of result.received) console.log(`  ${JSON.stringify(text)}`);
     console.log(`  then ${result.count.toLocaleString("en")} checked 16-byte messages in ${result.seconds.toFixed(3)} s: ` +
       `${(result.rate / 1e6).toFixed(2)} M messages/s worker -> worker`);
+  }
+
+  const demo = await openPage(browser, { isolated: true, path: "/demo/" });
+  await demo.page.waitForFunction(() => window.demoState?.ready || window.demoState?.error, null, { timeout: 120_000 });
+  if (!(await demo.page.evaluate(() => window.demoState.error))) {
+    await demo.page.evaluate(() => document.getElementById("sympy").click()); // Firefox's driver has no click()
+    await demo.page.waitForFunction(() => window.demoState.sympy || window.demoState.error, null, { timeout: 240_000 });
+  }
+  const { sympy, error } = await demo.page.evaluate(() => window.demoState);
+  await demo.server.close();
+  if (error) {
+    console.error(`\nsympy in a pool: failed: ${error}`);
+    failed = true;
+  } else {
+    console.log("\nsympy and mpmath (wheels from PyPI) in a pool of two workers, page cross-origin isolated:");
+    sympy.items.forEach(([kind, expr], i) => console.log(`  ${kind}(${expr}) = ${sympy.pool[i]}` +
+      (sympy.pool[i] === sympy.page[i] ? "" : `  DIFFERS on the page: ${sympy.page[i]}`)));
+    console.log(`  ${sympy.summary}`);
+    if (sympy.items.some((_, i) => sympy.pool[i] !== sympy.page[i])) failed = true;
   }
 } finally {
   await browser.close();

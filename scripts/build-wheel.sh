@@ -17,6 +17,8 @@ rm -f target/wheels/pywebworker-*.whl target/wheels/pywebworker-*.tar.gz
 "$PY_TOOLS/bin/python" -m build --no-isolation --outdir target/wheels target/python >/dev/null
 # Pyodide's micropip, served beside our wheel (loaded by URL: nothing comes from a CDN).
 cp "$CACHE/wheels/micropip-0.11.1-py3-none-any.whl" target/wheels/
+# sympy and mpmath (setup.sh), the pool's real workload in the tests and the demo.
+for wheel in "${WORKLOAD_WHEELS[@]}"; do cp "$CACHE/wheels/$wheel" target/wheels/; done
 # A package index of the wheel (PEP 503, static files), so that Pyodide installs it by name:
 # `await micropip.install("pywebworker", index_urls=[".../target/wheels/simple"])`.
 wheel=$(cd target/wheels && ls pywebworker-*-py3-none-any.whl)

@@ -50,6 +50,16 @@ if [ ! -f "$CACHE/wheels/$MICROPIP_WHEEL" ]; then
     -d "$CACHE/wheels"
 fi
 
+step "sympy and mpmath for Pyodide, from PyPI (pure-Python wheels: the pool's real workload)"
+pins=()
+for wheel in "${WORKLOAD_WHEELS[@]}"; do
+  [ -f "$CACHE/wheels/$wheel" ] || pins+=("$(cut -d- -f1 <<<"$wheel")==$(cut -d- -f2 <<<"$wheel")")
+done
+if [ ${#pins[@]} -gt 0 ]; then
+  mkdir -p "$CACHE/wheels"
+  python3 -m pip download --quiet --no-deps --python-version 3.14 --only-binary=:all: "${pins[@]}" -d "$CACHE/wheels"
+fi
+
 step "Python packaging tools (build, twine, pdoc, flit_core) in $PY_TOOLS"
 if [ "$(cat "$PY_TOOLS/.versions" 2>/dev/null)" != "$PY_TOOLS_PINS" ]; then
   python3 -m venv "$PY_TOOLS"

@@ -1,7 +1,8 @@
 """The Python behind the demo page (demo/index.html): runs the code typed on the page in a
 PyWorker (without a script a PyWorker runs each message as Python and replies with what it
 printed), and measures echo throughput live, through a PyWorker and, to compare, through a
-plain ``postMessage`` worker (benches/browser/echoes.py)."""
+plain ``postMessage`` worker (benches/browser/echoes.py), and runs sympy work in a pool against
+the same work on the page (demo/py/sympy_work.py)."""
 
 import asyncio
 import json
@@ -77,3 +78,11 @@ async def measure(kind: str, seconds: float, tick, transport: str = "auto") -> s
                            "rate": total / busy, "wrong": wrong})
     finally:
         worker.kill()
+
+
+async def sympy_compare() -> str:
+    """sympy and mpmath work done by ``pool.map`` in a pool of two workers, then on this page
+    (``sympy_work.compare``), as JSON for the page."""
+    from sympy_work import compare
+
+    return json.dumps(await compare(2))

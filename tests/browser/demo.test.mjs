@@ -1,7 +1,8 @@
 // The demo page (demo/index.html) clicked through by Playwright in headless Chromium, on a cross-origin
 // isolated page and an ordinary one: Python typed into the page runs in a PyWorker and its reply
 // shows; an exception comes back as an error and the worker goes on; the live throughput chart
-// draws PyWorker and plain postMessage side by side. Screenshots go to target/screenshots/.
+// draws PyWorker and plain postMessage side by side; sympy work in a pool of two workers shows its
+// results, the same as on the page, and the times of both. Screenshots go to target/screenshots/.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
@@ -13,7 +14,7 @@ const skip = process.env.PYWEBWORKER_BROWSER === "firefox"
 
 for (const isolated of [true, false]) {
   const mode = isolated ? "isolated" : "ordinary";
-  test(`demo page on an ${mode} page: run Python in a PyWorker, see the transport, chart throughput`, { skip }, async () => {
+  test(`demo page on an ${mode} page: run Python in a PyWorker, see the transport, chart throughput, sympy in a pool against the page`, { skip }, async () => {
     const browser = await launchBrowser();
     let server;
     try {
@@ -82,6 +83,23 @@ for (const isolated of [true, false]) {
         return seen;
       });
       assert.ok(colours.blue > 50 && colours.orange > 50, JSON.stringify(colours));
+
+      // sympy work (demo/py/sympy_work.py) in a pool with the wheels from PyPI, then on the page:
+      // every row shows the pool's result and that the page's is the same; the times are shown.
+      await page.click("#sympy");
+      await page.waitForFunction(() => window.demoState.sympy || window.demoState.error, null, { timeout: 240_000 });
+      assert.equal(await page.evaluate(() => window.demoState.error), null);
+      const sympy = await page.evaluate(() => window.demoState.sympy);
+      assert.ok(sympy.items.length >= 10, JSON.stringify(sympy.items));
+      assert.deepEqual(sympy.pool, sympy.page);
+      assert.equal(sympy.stats.done_by_map, sympy.items.length, JSON.stringify(sympy.stats));
+      const rows = await page.$$eval("#sympy-table tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+      assert.equal(rows.length, sympy.items.length + 1);
+      assert.deepEqual(rows[1], ["factor", "x**4 + 4", "(x**2 - 2*x + 2)*(x**2 + 2*x + 2)", "same"]);
+      assert.ok(rows.slice(1).every((r) => r[3] === "same"), JSON.stringify(rows));
+      assert.match(await page.textContent("#sympy-times"),
+        /^\d+ items: pool\.map on 2 workers [\d.]+ s, on this page [\d.]+ s \(once: pool start [\d.]+ s, /);
+      console.log(`[${mode}] ${sympy.summary}`);
 
       const dir = join(ROOT, "target", "screenshots");
       await mkdir(dir, { recursive: true });
