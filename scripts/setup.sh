@@ -66,8 +66,11 @@ src="$ROOT/tests/emscripten/checksum.c"
 out="$ROOT/target/emscripten"
 EMCC_FLAGS=(-O2 -sMODULARIZE -sENVIRONMENT=worker -sEXPORT_NAME=createChecksum
   -sEXPORTED_FUNCTIONS=_adler32,_shout,_malloc,_free -sEXPORTED_RUNTIME_METHODS=ccall,cwrap,UTF8ToString)
-if [ ! "$out/checksum.mjs" -nt "$src" ] || [ ! "$out/checksum.classic.js" -nt "$src" ]; then
+# Compiled again when the source is newer than either build or the flags have changed.
+if [ ! "$out/checksum.mjs" -nt "$src" ] || [ ! "$out/checksum.classic.js" -nt "$src" ] \
+   || [ "$(cat "$out/flags" 2>/dev/null)" != "${EMCC_FLAGS[*]}" ]; then
   mkdir -p "$out"
   NODE_PATH=/usr/share/nodejs emcc "$src" "${EMCC_FLAGS[@]}" -sEXPORT_ES6 -o "$out/checksum.mjs"
   NODE_PATH=/usr/share/nodejs emcc "$src" "${EMCC_FLAGS[@]}" -o "$out/checksum.classic.js"
+  echo "${EMCC_FLAGS[*]}" > "$out/flags"
 fi
