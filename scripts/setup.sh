@@ -16,7 +16,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$WASM_BINDGEN_ROOT"
 fi
 
-step "Chromium, chromedriver, Firefox ESR, wabt, nginx and python3-venv from Debian"
+step "Chromium, chromedriver, Firefox ESR, wabt, nginx, emscripten and python3-venv from Debian"
 missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium)
 [ -x "$FIREFOX" ] || missing+=(firefox-esr)
@@ -24,6 +24,7 @@ command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v wasm-objdump >/dev/null || missing+=(wabt)
 { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } || missing+=(nginx)
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+command -v emcc >/dev/null || missing+=(emscripten)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -66,4 +67,20 @@ if [ "$(cat "$PY_TOOLS/.versions" 2>/dev/null)" != "$PY_TOOLS_PINS" ]; then
   # shellcheck disable=SC2086
   "$PY_TOOLS/bin/pip" install --quiet --disable-pip-version-check $PY_TOOLS_PINS
   echo "$PY_TOOLS_PINS" > "$PY_TOOLS/.versions"
+fi
+
+step "The Emscripten test program, compiled into target/emscripten/ as an ES module and a classic script"
+# Debian's emcc uses its prebuilt system libraries (a frozen cache) and the acorn of Debian's node
+# packages, which an ordinary Node.js finds through NODE_PATH.
+src="$ROOT/tests/emscripten/checksum.c"
+out="$ROOT/target/emscripten"
+EMCC_FLAGS=(-O2 -sMODULARIZE -sENVIRONMENT=worker -sEXPORT_NAME=createChecksum
+  -sEXPORTED_FUNCTIONS=_adler32,_shout,_malloc,_free -sEXPORTED_RUNTIME_METHODS=ccall,cwrap,UTF8ToString)
+# Compiled again when the source is newer than either build or the flags have changed.
+if [ ! "$out/checksum.mjs" -nt "$src" ] || [ ! "$out/checksum.classic.js" -nt "$src" ] \
+   || [ "$(cat "$out/flags" 2>/dev/null)" != "${EMCC_FLAGS[*]}" ]; then
+  mkdir -p "$out"
+  NODE_PATH=/usr/share/nodejs emcc "$src" "${EMCC_FLAGS[@]}" -sEXPORT_ES6 -o "$out/checksum.mjs"
+  NODE_PATH=/usr/share/nodejs emcc "$src" "${EMCC_FLAGS[@]}" -o "$out/checksum.classic.js"
+  echo "${EMCC_FLAGS[*]}" > "$out/flags"
 fi

@@ -52,6 +52,9 @@ export class WorkerChannel {
       throw new TypeError(`a worker script is a source string or a URL, not ${script === null ? "null" : typeof script}`);
     }
     this.script.type = options.type ?? "classic";
+    if (this.script.type !== "classic" && this.script.type !== "module") {
+      throw new TypeError(`a worker script's type is "classic" or "module", not ${JSON.stringify(this.script.type)}`);
+    }
     // A PyWorker: {indexURL, files, packages, env, repl, snapshot} for Pyodide in the worker.
     if (options.python) {
       const forward = { stdout: options.stdout !== undefined, stderr: options.stderr !== undefined };

@@ -94,8 +94,37 @@ export async function runScript({ source, url, type, name }) {
       URL.revokeObjectURL(blob);
     }
   }
-  // A classic script, evaluated in the global scope as a worker's own script would be.
+  // A classic script, evaluated in the global scope as a worker's own script would be, with the
+  // `importScripts` of a classic worker (a module worker's throws) and its own URL.
+  if (url !== undefined) scope.scriptURL = String(url);
+  scope.importScripts = classicImportScripts(url ?? scope.location.href);
   (0, eval)(`${source}\n//# sourceURL=${url ?? name}`);
+}
+
+/**
+ * `importScripts(...urls)` for a classic script: fetches each script synchronously and evaluates it
+ * in the global scope, in order, as a classic worker does; relative URLs resolve against `base`
+ * (the script's URL). A script that cannot be loaded throws an error naming its URL and the answer.
+ */
+function classicImportScripts(base) {
+  return function importScripts(...urls) {
+    for (const u of urls) {
+      const url = new URL(String(u), base).href;
+      const request = new XMLHttpRequest();
+      request.open("GET", url, false);
+      try {
+        request.send();
+      } catch (e) {
+        throw new Error(`importScripts could not fetch ${url}: ${e.message}`);
+      }
+      if (request.status < 200 || request.status > 299) {
+        const answer = `${request.status} ${request.statusText}`.trimEnd();
+        throw new Error(`importScripts: ${url} answered ${answer}; check the URL ` +
+          "(a relative URL resolves against the worker script's URL)");
+      }
+      (0, eval)(`${request.responseText}\n//# sourceURL=${url}`);
+    }
+  };
 }
 
 /** The text of the worker script at `url`; an error that names the URL and the answer. */

@@ -74,16 +74,20 @@ class JsWorker:
     default 256 KiB): more lets larger bursts travel without waiting for the other side.
     ``max_message_bytes`` is the largest message (encoded) either side may send, 256 MiB by
     default: a larger one raises ``ValueError`` before anything is sent, and a worker that sends
-    one anyway ends with ``ChannelCorruptError``.
+    one anyway ends with ``ChannelCorruptError``. ``type="module"`` imports the script as an ES
+    module (its ``import`` statements resolve against ``url=``); the default ``"classic"`` evaluates
+    it as a classic worker script, with ``importScripts``.
     """
 
     def __init__(self, script: str | None = None, *, url: str | None = None, transport: str = "auto",
                  settle_timeout: float = 10.0, name: str | None = None, capacity: int | None = None,
-                 max_message_bytes: int | None = None) -> None:
+                 max_message_bytes: int | None = None, type: str = "classic") -> None:
         if (script is None) == (url is None):
             raise TypeError("give a worker either a script (source text) or url=")
+        if type not in ("classic", "module"):
+            raise ValueError(f"a worker script's type is 'classic' or 'module', not {type!r}")
         self._create(script, url, {"transport": transport, "settleTimeout": settle_timeout * 1000, "name": name,
-                                   "capacity": capacity, "maxMessageBytes": max_message_bytes})
+                                   "capacity": capacity, "maxMessageBytes": max_message_bytes, "type": type})
 
     def _create(self, script: str | None, url: str | None, options: dict[str, Any]) -> None:
         limit = options.get("maxMessageBytes")

@@ -202,6 +202,28 @@ for (const isolated of [true, false]) {
       assert.equal(r.echoed, "FROM A URL");
     });
 
+    test("a classic script's importScripts resolves against its URL; a missing one fails start() naming it", async () => {
+      const r = await run(async () => {
+        const good = pw.JsWorker.fromURL("/tests/browser/tasks/import-scripts.js");
+        await good.start();
+        good.send("imported");
+        const answer = await good.recv(5000);
+        good.kill();
+        const bad = new pw.JsWorker(`importScripts("${location.origin}/tests/browser/tasks/no-such-lib.js");`);
+        const error = await bad.start().then(() => "started", (e) => `${e.name}: ${e.message}`);
+        let typeError;
+        try {
+          new pw.JsWorker(ECHO, { type: "esm" });
+        } catch (e) {
+          typeError = `${e.name}: ${e.message}`;
+        }
+        return { answer, error, typeError, origin: location.origin };
+      });
+      assert.deepEqual(r.answer, { shouted: "IMPORTED!", scriptURL: `${r.origin}/tests/browser/tasks/import-scripts.js` });
+      assert.match(r.error, /^WorkerScriptError: .*importScripts: .*no-such-lib\.js answered 404.*check the URL/);
+      assert.equal(r.typeError, `TypeError: a worker script's type is "classic" or "module", not "esm"`);
+    });
+
     test("sending to a killed worker, and recv on a worker that gets killed, raise WorkerKilledError", async () => {
       const r = await run(async () => {
         const worker = new pw.JsWorker("self.onmessage = () => {};");
