@@ -21,5 +21,5 @@ PY_TOOLS="$CACHE/py-tools"
 PY_TOOLS_PINS="build==1.6.1 flit_core==3.12.0 twine==7.0.0 pdoc==16.0.0"
 # Pure-Python wheels from PyPI that the pool's sympy test and the demo load in workers (packages=),
 # downloaded by setup.sh and served beside the project's wheel by build-wheel.sh.
-WORKLOAD_WHEELS=("sympy-1.14.0-py3-none-any.whl" "mpmath-1.4.1-py3-none-any.whl")
+WORKLOAD_WHEELS=("sympy-1.14.0-py3-none-any.whl" "mpmath-1.3.0-py3-none-any.whl")
 step() { printf '\n==> %s\n' "$*" >&2; }

@@ -13,8 +13,8 @@ import js
 from pywebworker.pool import WorkerPool
 
 # Loaded in each worker by packages= (Pyodide's loadPackage, which reads no dependencies: name
-# every wheel). sympy 1.14.0 declares mpmath < 1.4; mpmath 1.4.1 runs this work all the same.
-WHEELS = ["sympy-1.14.0-py3-none-any.whl", "mpmath-1.4.1-py3-none-any.whl"]
+# every wheel): sympy and the mpmath its metadata asks for (mpmath < 1.4).
+WHEELS = ["sympy-1.14.0-py3-none-any.whl", "mpmath-1.3.0-py3-none-any.whl"]
 
 # (what to do, the expression): each is one task of pool.map.
 ITEMS = [
