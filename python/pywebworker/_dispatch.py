@@ -133,7 +133,11 @@ class _Dispatch:
 
     def _send_queued(self, slot: _Slot) -> None:
         """Sends queued tasks to the slot's worker, up to ``pipeline`` in flight, and no more than
-        this slot's share of the queue (the other slots that have room take the rest)."""
+        this slot's share of the queue (the other slots that have room take the rest). A worker
+        that still holds more than half of ``pipeline`` gets nothing yet: tasks leave in groups
+        (one message for several on the postMessage transport), not one at each answer."""
+        if len(slot.inflight) > self._pipeline // 2:
+            return
         room = self._pipeline - len(slot.inflight)
         if self._max_tasks is not None:
             room = min(room, self._max_tasks - slot.sent)
@@ -155,7 +159,7 @@ class _Dispatch:
         if len(slot.inflight) == 1:
             self._begin(slot, task)
         try:
-            worker.send_message(task._message)
+            worker._send_encoded(task._encoded)
         except Exception:
             pass  # the worker is gone: _receive sees it and replaces it
 

@@ -39,7 +39,7 @@ async def _items(pool: WorkerPool, task: Task, window: int) -> AsyncIterator[Any
         worker = slot.worker
         assert worker is not None
         task._slot = slot
-        worker.send_message(task._message)
+        worker._send_encoded(task._encoded)
         unacknowledged = 0
         while True:
             try:

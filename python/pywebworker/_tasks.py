@@ -32,9 +32,8 @@ class Task:
                  timeout: float | None = None) -> None:
         self.id = next(_ids)
         self._pool = pool
-        self._message = (self.id, kind, what, args, extra)
         try:
-            encode(self._message)  # TypeError now, naming what cannot be sent
+            self._encoded = encode((self.id, kind, what, args, extra))  # TypeError now, naming what cannot be sent
         except TypeError as e:
             raise _unsendable(what, args, extra, e) from None
         if timeout is not None and not timeout > 0:

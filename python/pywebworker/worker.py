@@ -195,17 +195,34 @@ class JsWorker:
             else:
                 b = encode(value)
                 head = _len_prefix(len(b))
-            if len(b) >= self._burst_part_bytes:
-                self._check_size(len(b) + len(head) - 4)
-            self._out.append(head)
-            self._out.append(b)
-            # On the shared transport a long burst leaves in parts, so the worker starts on the
-            # first messages while the page still sends the rest (an echo of 16-byte str in bursts
-            # of 500: about 300 to 500 k/s, the two alternated on one page).
-            if len(self._out) >= self._burst_part or len(b) >= self._burst_part_bytes:
-                self._send_out()
+            self._queue_frame(head, b)
             return
-        payload = encode(value)
+        self._send_first(encode(value))
+
+    def _send_encoded(self, payload: bytes) -> None:
+        """Sends a message that ``_codec.encode`` made already (the pool encodes each task once,
+        when it is submitted)."""
+        if self._burst:
+            if self._run:
+                self._close_run()
+            self._queue_frame(_len_prefix(len(payload)), payload)
+        else:
+            self._send_first(payload)
+
+    def _queue_frame(self, head: bytes, b: bytes) -> None:
+        """Adds a message's frame to the burst."""
+        if len(b) >= self._burst_part_bytes:
+            self._check_size(len(b) + len(head) - 4)
+        self._out.append(head)
+        self._out.append(b)
+        # On the shared transport a long burst leaves in parts, so the worker starts on the
+        # first messages while the page still sends the rest (an echo of 16-byte str in bursts
+        # of 500: about 300 to 500 k/s, the two alternated on one page).
+        if len(self._out) >= self._burst_part or len(b) >= self._burst_part_bytes:
+            self._send_out()
+
+    def _send_first(self, payload: bytes) -> None:
+        """Sends the first message of a burst at once; the rest of the burst is gathered."""
         self._check_size(len(payload))
         try:
             self._js.sendEncoded(js_bytes(payload))
