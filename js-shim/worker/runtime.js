@@ -5,13 +5,17 @@
 // The script sees the familiar worker API, served by the channel instead of native messages
 // (script.js): `self.onmessage = fn` / `addEventListener("message", fn)` receive `{data}`, and
 // `self.postMessage(x)` sends. It also gets `send(x)` and, in shared mode, a blocking
-// `recv(timeoutMs)` for code that does not return to the event loop.
+// `recv(timeoutMs)` for code that does not return to the event loop; `expose({...})` for the
+// page's calls, and `call(name, ...args)` (blocking, shared mode) / `callAsync(name, ...args)`
+// to call the functions the page exposed (calls.js).
 
 import * as wasmGlue from "../pkg/pywebworker.js";
 import { CodecError, Encoder } from "../codec.js";
 import { Scratch, isStrRun, strRunFrames } from "../frames.js";
 import { PREFIX, TAG, STATUS, THREAD_STACK, DEFAULT_MAX_MESSAGE_BYTES, describeError } from "../protocol.js";
 import { payload, TAKEN } from "../transport/reader.js";
+import { readCall } from "../calls.js";
+import { CallIsolationError, WorkerCalls } from "./calls.js";
 import { ChannelStatusError, SharedEnd } from "../transport/shared.js";
 import { PostEnd } from "../transport/post.js";
 import { setWaitMode } from "../wait.js";
@@ -19,6 +23,12 @@ import { isFatal, loadPython, startInfo } from "./python.js";
 import { dispatch, exposeScope, nativeAddListener, nativeClose, nativePost, runScript, scope } from "./script.js";
 
 const encoder = new Encoder();
+/** The calls between this worker and the page. */
+const calls = new WorkerCalls();
+calls.send = (tag, bytes) => {
+  if (side === null) throw new Error("pywebworker: the channel is not attached yet");
+  side.sendBytes(tag, bytes);
+};
 // After its last message a worker polls its ring this long before it sleeps: waking from
 // Atomics.waitAsync costs 50-100 us, so a reply that comes soon is taken at once.
 const SPIN_MS = 1;
@@ -120,7 +130,23 @@ function recv(timeoutMs) {
   return side.recv(timeoutMs);
 }
 
-exposeScope({ send, close, recv }, reportError);
+/** Exposes functions to the page's `worker.call(name, ...)` / `worker.api.name(...)`. */
+function expose(fns, name) {
+  calls.expose(fns, name);
+}
+
+/** Calls the page's exposed function `name`, blocking until it answers (shared transport). */
+function call(name, ...args) {
+  if (side === null) throw new Error("pywebworker: the channel is not attached yet");
+  return side.callSync(name, args);
+}
+
+/** Calls the page's exposed function `name`; resolves with its answer (both transports). */
+function callAsync(name, ...args) {
+  return calls.callAsync(name, args);
+}
+
+exposeScope({ send, close, recv, expose, call, callAsync }, reportError);
 
 // ---- A PyWorker's messages in batches ---------------------------------------------------------
 
@@ -130,8 +156,6 @@ const BATCH_BOUND = 1 << 20;
 /** Where a PyWorker's messages are gathered for Python, which copies them at once. */
 const scratch = new Scratch();
 
-/** A sink that copies a message into the reused scratch buffer (for Python, which copies it again). */
-const scratchCopy = (u8, at, len) => scratch.copy(u8, at, len);
 
 /** Hands messages to Python as one `[len:u32 LE][bytes]...` buffer; Python reports its handlers' errors. */
 function handleBatch(batch) {
@@ -166,6 +190,15 @@ class SharedSide {
     this.unacked = 0; // messages taken by recv() and not acknowledged yet
     this.ackTimer = null;
     this.closed = false;
+    /** What arrived while a blocking call waited for its answer, in order: `{tag, value}`. */
+    this.held = [];
+    const reader = end.reader;
+    // Sinks of a PyWorker's messages (Python copies them at once): into the batch, or into the
+    // reused scratch buffer for recv(); a call frame is read as such.
+    this.batchSink = (u8, at, len) => (reader.tag === TAG.DATA ? scratch.appendFrame(u8, at, len)
+      : readCall(true, reader.tag, u8, at, len));
+    this.copySink = (u8, at, len) => (reader.tag === TAG.DATA ? scratch.copy(u8, at, len)
+      : readCall(true, reader.tag, u8, at, len));
   }
 
   sendBytes(tag, bytes) {
@@ -192,20 +225,60 @@ class SharedSide {
     throw channelError(new ChannelStatusError(r, this.end.problem()));
   }
 
-  /** Handles every message waiting; returns how many. */
+  /** Handles every message waiting (those held aside first); returns how many. */
   drain() {
     if (batchHandler) return this.drainBatch();
+    let handled = this.runHeld();
     const reader = this.end.reader;
-    let handled = 0;
+    let acks = 0;
     // A message from the page that does not decode was not written by the page's encoder: the
     // channel is broken (CodecError ends the loop, reported as that).
     while (!closing && this.take()) {
-      const pending = dispatch(reader.value);
+      const tag = reader.tag, value = reader.value;
       reader.value = undefined;
+      handled++;
+      if (tag !== TAG.DATA) {
+        this.end.ack(1);
+        calls.onFrame(tag, value);
+        continue;
+      }
+      const pending = dispatch(value);
       if (pending) pending.then(() => this.end.ack(1));
-      else handled++;
+      else acks++;
     }
-    if (handled) this.end.ack(handled);
+    if (acks) this.end.ack(acks);
+    return handled;
+  }
+
+  /** Handles what a blocking call held aside (its call frames are acknowledged already). */
+  runHeld() {
+    const held = this.held;
+    let handled = 0, count = 0;
+    while (held.length && !closing) {
+      const { tag, value } = held.shift();
+      handled++;
+      if (tag === TAG.DATA && batchHandler) {
+        scratch.appendFrame(value, 0, value.length);
+        count++;
+        continue;
+      }
+      if (count) {
+        handleBatch(scratch.takeStrs());
+        this.end.ack(count);
+        count = 0;
+      }
+      if (tag !== TAG.DATA) {
+        calls.onFrame(tag, value);
+        continue;
+      }
+      const pending = dispatch(value);
+      if (pending) pending.then(() => this.end.ack(1));
+      else this.end.ack(1);
+    }
+    if (count) {
+      handleBatch(scratch.takeStrs());
+      this.end.ack(count);
+    }
     return handled;
   }
 
@@ -214,11 +287,21 @@ class SharedSide {
    * the ring straight into the batch.
    */
   drainBatch() {
+    const handled = this.runHeld();
     const reader = this.end.reader;
-    let count = 0;
-    reader.sink = scratch.appendFrame;
+    let count = 0, call = null;
+    reader.sink = this.batchSink;
     try {
-      while (!closing && scratch.length < BATCH_BOUND && this.take()) count++;
+      while (!closing && scratch.length < BATCH_BOUND && this.take()) {
+        if (reader.tag === TAG.DATA) {
+          count++;
+          continue;
+        }
+        // A call goes after the messages before it, and before those after it.
+        call = { tag: reader.tag, value: reader.value };
+        reader.value = undefined;
+        break;
+      }
     } catch (e) {
       scratch.take(); // what was gathered goes nowhere: the channel is unusable
       throw e;
@@ -229,7 +312,12 @@ class SharedSide {
       handleBatch(scratch.takeStrs());
       this.end.ack(count);
     }
-    return count;
+    if (call) {
+      this.end.ack(1);
+      calls.onFrame(call.tag, call.value);
+      count++;
+    }
+    return handled + count;
   }
 
   /** The receive loop for handler-style scripts: drain, spin a little, then sleep without blocking. */
@@ -261,13 +349,27 @@ class SharedSide {
     reportReady();
     this.ackTaken();
     const end = this.end, reader = end.reader;
+    let value;
+    while (this.held.length) {
+      const h = this.held.shift();
+      if (h.tag === TAG.DATA) return this.taken(h.value);
+      calls.onFrame(h.tag, h.value);
+    }
     const deadline = timeoutMs === undefined || timeoutMs === null ? Infinity : clock.now() + timeoutMs;
     // Python copies a message at once: it goes into the reused scratch buffer, not a new one.
-    reader.sink = raw ? scratchCopy : null;
+    reader.sink = raw ? this.copySink : null;
     let r;
     try {
       for (;;) {
         r = end.take();
+        if (r === TAKEN && reader.tag !== TAG.DATA) {
+          // The page's call (run now, this worker being busy in recv) or a result.
+          const call = reader.value;
+          reader.value = undefined;
+          end.ack(1);
+          calls.onFrame(reader.tag, call);
+          continue;
+        }
         if (r !== STATUS.EMPTY) break;
         const left = deadline - clock.now();
         if (left <= 0) throw new Error(`pywebworker: recv timed out after ${timeoutMs} ms`);
@@ -277,12 +379,68 @@ class SharedSide {
       reader.sink = null;
     }
     if (r !== TAKEN) throw channelError(new ChannelStatusError(r, end.problem()));
-    const value = reader.value;
+    value = reader.value;
     reader.value = undefined;
-    // Counted as handled when the script asks for the next one or returns to the event loop.
+    return this.taken(value);
+  }
+
+  /** A message recv() hands out: acknowledged when the script asks for the next one or returns
+   * to the event loop. */
+  taken(value) {
     this.unacked++;
     this.ackTimer ??= setTimeout(() => this.ackTaken(), 0);
     return value;
+  }
+
+  /** The page's function `name` called, this thread blocked until it answers or the timeout. */
+  callSync(name, args, timeoutMs, body) {
+    return calls.callSync(name, args, timeoutMs, body, (id, deadline) => this.waitResult(id, deadline));
+  }
+
+  /**
+   * Blocks until the RESULT of call `id` arrives (`{status, value}`), or null at `deadline`.
+   * What else arrives meanwhile is held aside, in order, for the receive loop or recv(): the
+   * results of awaited calls are settled at once.
+   */
+  waitResult(id, deadline) {
+    const end = this.end, reader = end.reader, sink = reader.sink;
+    reader.sink = null;
+    try {
+      for (;;) {
+        const r = end.take();
+        if (r === TAKEN) {
+          const tag = reader.tag, value = reader.value;
+          reader.value = undefined;
+          if (tag !== TAG.DATA) end.ack(1);
+          if (tag === TAG.RESULT) {
+            if (value.id === id) return value;
+            calls.onFrame(tag, value);
+          } else {
+            this.held.push({ tag, value });
+          }
+          continue;
+        }
+        if (r !== STATUS.EMPTY) throw channelError(new ChannelStatusError(r, end.problem()));
+        const left = deadline - clock.now();
+        if (left <= 0) return null;
+        end.wait(left);
+      }
+    } finally {
+      reader.sink = sink;
+      // Held messages are handled once this thread returns to its event loop, even when the
+      // receive loop sleeps (they left the ring, which wakes it no more).
+      if (this.held.length && !this.heldTimer) {
+        this.heldTimer = setTimeout(() => {
+          this.heldTimer = null;
+          try {
+            this.drain();
+          } catch (e) {
+            if (e.channel || e instanceof CodecError) reportBroken(e);
+            else reportError(e);
+          }
+        }, 0);
+      }
+    }
   }
 
   ackTaken() {
@@ -324,8 +482,18 @@ class PostSide {
       let count = 0;
       end.receive(frames, (tag, u8, at, len) => {
         if (closing) return;
-        scratch.appendFrame(u8, at, len);
-        count++;
+        if (tag === TAG.DATA) {
+          scratch.appendFrame(u8, at, len);
+          count++;
+          return;
+        }
+        // A call goes after the messages before it, and before those after it.
+        if (count) {
+          handleBatch(scratch.takeStrs());
+          end.handled += count;
+          count = 0;
+        }
+        calls.onFrame(tag, readCall(true, tag, u8, at, len));
       });
       // Copied out: the buffer can carry this worker's next large batch of replies.
       end.spare(frames);
@@ -338,6 +506,10 @@ class PostSide {
     // broken (the throw reaches onBatch).
     end.receive(frames, (tag, u8, at, len) => {
       if (closing) return;
+      if (tag !== TAG.DATA) {
+        calls.onFrame(tag, payload(raw, tag, u8, at, len));
+        return;
+      }
       const pending = dispatch(payload(raw, tag, u8, at, len));
       if (pending) {
         pending.then(() => {
@@ -351,6 +523,10 @@ class PostSide {
     // Every message was decoded into values of its own: the buffer can carry the next large batch.
     end.spare(frames);
     end.flush();
+  }
+
+  callSync() {
+    throw new CallIsolationError();
   }
 
   recv() {
@@ -370,6 +546,8 @@ async function loadScript(script) {
       send: (tag, u8) => side.sendBytes(tag, u8),
       sendBatch,
       recv: (timeoutMs) => self.recv(timeoutMs),
+      calls,
+      callSync: (name, body, timeoutMs) => side.callSync(name, undefined, timeoutMs, body),
     });
     return;
   }
@@ -404,6 +582,7 @@ nativeAddListener("message", async function onInit({ data }) {
   if (data.type !== PREFIX + "init" || boot || side) return;
   const init = data;
   raw = init.script.python !== undefined;
+  if (init.callTimeout !== undefined) calls.timeout = init.callTimeout;
   if (init.wait) setWaitMode(init.wait); // as the page was configured
   const locked = await holdLock(init.lock);
   if (init.transport === "shared") {
