@@ -2,12 +2,7 @@
 // page and in workers: building one, and reading one back.
 
 import { decode } from "./codec.js";
-import { CALL_HEADER, TAG, describeError } from "./protocol.js";
-
-/** Whether frames of `tag` are calls, results or cancels (not messages, errors or printed lines). */
-export function isCallTag(tag) {
-  return tag === TAG.CALL || tag === TAG.RESULT || tag === TAG.CANCEL;
-}
+import { CALL_HEADER, STDIN_CALL, TAG, describeError } from "./protocol.js";
 
 /**
  * A call frame's payload: the header, then `body` (a value's encoded bytes).
@@ -58,7 +53,8 @@ export function exposedEntries(fns, name) {
 
 /** The error for a call of a name nobody exposed: it names it and those exposed. */
 export function unknownName(name, names, who) {
-  const known = names.length ? names.map((n) => JSON.stringify(n)).join(", ") : "none";
+  const shown = names.filter((n) => n !== STDIN_CALL); // the package's own, not the user's
+  const known = shown.length ? shown.map((n) => JSON.stringify(n)).join(", ") : "none";
   return { name: "LookupError", message: `no function named ${JSON.stringify(name)} is exposed by ${who}; ` +
     `exposed: ${known}`, stack: "" };
 }

@@ -2,7 +2,7 @@
 // (page/) and in workers (worker/), through transport/shared.js.
 
 import { decode } from "../codec.js";
-import { isCallTag, readCall } from "../calls.js";
+import { readCall } from "../calls.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, FLAG_MORE, FLAG_ABORT, TAG, TAG_MASK, STATUS } from "../protocol.js";
 
 /**
@@ -12,7 +12,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, FLAG_MORE, FLAG_ABORT, TAG, TAG_MASK, STATUS
  */
 export function payload(raw, tag, u8, at, len) {
   if (raw && tag === TAG.DATA) return u8.slice(at, at + len);
-  return isCallTag(tag) ? readCall(raw, tag, u8, at, len) : decode(u8, at, len);
+  return tag > TAG.STDERR ? readCall(raw, tag, u8, at, len) : decode(u8, at, len);
 }
 
 /** What `PortReader.take` returns when it took a message (statuses are negative). */

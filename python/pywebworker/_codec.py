@@ -425,6 +425,6 @@ def unknown_name(name: Any, names: Any, who: str) -> dict[str, str]:
     """The error result of a call of a name nobody exposed (``unknownName`` in js-shim/calls.js)."""
     import json
 
-    known = ", ".join(json.dumps(k) for k in names) or "none"
+    known = ", ".join(json.dumps(k) for k in names if k != STDIN_CALL) or "none"  # the package's own: not listed
     return {"name": "LookupError", "message": f"no function named {json.dumps(name)} is exposed by {who}; "
             f"exposed: {known}", "stack": ""}

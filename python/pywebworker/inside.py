@@ -303,7 +303,7 @@ def expose(fn: Any, name: str | None = None) -> Any:
 
 
 def _answer(call_id: int, status: int, value: Any) -> None:
-    """Sends the result of the page's call (an error result: ``_describe``'s dict)."""
+    """Sends the result of the page's call (an error result: ``describe_error``'s dict)."""
     try:
         body = encode(value)
     except Exception as e:

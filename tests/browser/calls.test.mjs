@@ -191,6 +191,44 @@ describe("calls with a JsWorker, isolated only (a blocking call needs the shared
   });
 });
 
+describe("input() in a PyWorker from a JavaScript page, isolated only (it blocks for the page)", () => {
+  const { run } = suitePage({ isolated: true, path: PAGE });
+
+  test("isolated: a PyWorker's input() loop reads the stdin option, a function or an iterable, then EOFError", { timeout: 180_000 }, async () => {
+    const r = await run(async () => {
+      const script = `
+from pywebworker.inside import expose
+@expose
+def loop():
+    lines = []
+    while True:
+        try:
+            lines.append(input(f"{len(lines)}> "))
+        except EOFError:
+            return lines
+`;
+      const prompts = [];
+      const asked = new pw.PyWorker(script, { indexURL: "/node_modules/pyodide/",
+        stdin: async (prompt) => (prompts.push(prompt), prompts.length < 3 ? `line ${prompts.length}` : null) });
+      const listed = new pw.PyWorker(script, { indexURL: "/node_modules/pyodide/", stdin: ["x", "y"] });
+      const out = { fn: await asked.api.loop(), prompts, iterable: await listed.api.loop() };
+      asked.kill();
+      listed.kill();
+      try {
+        new pw.PyWorker(script, { indexURL: "/node_modules/pyodide/", stdin: "not lines" });
+      } catch (e) {
+        out.bad = [e.name, e.message];
+      }
+      return out;
+    });
+    assert.deepEqual(r.fn, ["line 1", "line 2"]);
+    assert.deepEqual(r.prompts, ["0> ", "1> ", "2> "]);
+    assert.deepEqual(r.iterable, ["x", "y"]);
+    assert.equal(r.bad[0], "TypeError");
+    assert.match(r.bad[1], /stdin option is a function of the prompt, or an iterable of lines/);
+  });
+});
+
 describe("calls with a JsWorker, not isolated only (postMessage transport)", () => {
   const { run } = suitePage({ isolated: false, path: PAGE });
 
