@@ -5,8 +5,23 @@
 
 export const PREFIX = "pywebworker:";
 
-/** Frame tags: a message, an error report, a line a PyWorker's Python printed (stdout, stderr). */
-export const TAG = { DATA: 0, ERROR: 1, STDOUT: 2, STDERR: 3 };
+/**
+ * Frame tags: a message, an error report, a line a PyWorker's Python printed (stdout, stderr),
+ * and the calls of exposed functions, either way: a call, its result, and the caller's cancel.
+ * A CALL, RESULT or CANCEL frame is `[id:u32 LE][status:u8]` then one value of the codec:
+ * CALL `[name, args]` (status 0); RESULT the returned value (status 0) or the error
+ * `{name, message, stack}` (status 1); CANCEL null. Ids are the caller's, per direction.
+ */
+export const TAG = { DATA: 0, ERROR: 1, STDOUT: 2, STDERR: 3, CALL: 4, RESULT: 5, CANCEL: 6 };
+
+/** Bytes before the value in a CALL, RESULT or CANCEL frame. */
+export const CALL_HEADER = 5;
+
+/** The name under which a PyWorker's page answers its `input()` and `sys.stdin` (the `stdin` option). */
+export const STDIN_CALL = "pywebworker:stdin";
+
+/** Ms a worker's call of a function the page exposed waits for its answer unless told otherwise. */
+export const DEFAULT_CALL_TIMEOUT = 30_000;
 
 /** Frame flags in the word after a frame's length (see src/ring). */
 export const FLAG_MORE = 1 << 16;

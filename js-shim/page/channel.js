@@ -6,11 +6,12 @@ import { Encoder } from "../codec.js";
 import { TAKEN } from "../transport/reader.js";
 import { ChannelStatusError, SharedEnd } from "../transport/shared.js";
 import { PostEnd } from "../transport/post.js";
-import { PREFIX, TAG, STATUS, LINK_CAPACITY, DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.js";
+import { PREFIX, TAG, STATUS, LINK_CAPACITY, DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.js";
 import { Lifecycle } from "./lifecycle.js";
 import { MessageList } from "./messages.js";
 import { countLink, loadRuntime, runtimeUrl, waitMode } from "./runtime.js";
 import { onControl } from "./control.js";
+import { PageCalls } from "./calls.js";
 import { ChannelCorruptError, IsolationError, WorkerError, WorkerExitedError, WorkerScriptError } from "./errors.js";
 
 /** Without the Web Locks API, a killed worker's memory is freed after this long. */
@@ -71,6 +72,12 @@ export class WorkerChannel {
       throw new RangeError(`maxMessageBytes is a whole number of bytes from 1 to 2**31, not ${String(max)}`);
     }
     this._raw = options.raw === true;
+    const callTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
+    if (typeof callTimeout !== "number" || !(callTimeout > 0)) {
+      throw new RangeError(`callTimeout is a number of ms above 0 (Infinity: no limit), not ${String(callTimeout)}`);
+    }
+    /** Ms the worker's calls of the page's functions wait for their answer by default. */
+    this.callTimeout = callTimeout;
     this.script.name = options.name ?? `pywebworker-${++serial}`;
     /** @type {"shared" | "post"} how this worker's messages travel */
     this.transport = pickTransport(options.transport);
@@ -99,6 +106,7 @@ export class WorkerChannel {
     this._list = new MessageList();
     this._encoder = new Encoder();
     this._waiters = []; // pending recv(): {resolve, reject}, oldest first
+    this._calls = new PageCalls(this);
     this._sent = 0;
     this._lock = `pywebworker:${Date.now().toString(36)}:${Math.random().toString(36).slice(2)}`;
     this._started = null;
@@ -153,7 +161,7 @@ export class WorkerChannel {
 
   async _launch() {
     const init = { type: PREFIX + "init", transport: this.transport, lock: this._lock, script: this.script,
-      wait: waitMode(), maxMessageBytes: this.maxMessageBytes };
+      wait: waitMode(), maxMessageBytes: this.maxMessageBytes, callTimeout: this.callTimeout };
     if (this.transport === "shared") {
       const rt = (this._rt = await loadRuntime(this.options.glueUrl));
       if (this.state !== "starting") throw this._deadError();
@@ -299,6 +307,10 @@ export class WorkerChannel {
   }
 
   _deliver(tag, value) {
+    if (tag > TAG.STDERR) {
+      this._calls.onFrame(tag, value);
+      return;
+    }
     if (tag === TAG.STDOUT || tag === TAG.STDERR) {
       this._output(tag === TAG.STDOUT ? this.options.stdout : this.options.stderr, tag, value);
       return;

@@ -59,6 +59,8 @@ export class JsWorker extends WorkerChannel {
    * @param {"console" | ((line: string) => void)} [options.stdout] a PyWorker's printed lines:
    *   to the page's console, or to a function (default: the worker's own console)
    * @param {"console" | ((line: string) => void)} [options.stderr] the same for standard error
+   * @param {number} [options.callTimeout] ms the worker's calls of the page's functions wait for
+   *   an answer before they fail in the worker (default 30,000; Infinity: no limit)
    */
   constructor(script, options = {}) {
     super(script, options);
@@ -276,6 +278,58 @@ export class JsWorker extends WorkerChannel {
    */
   get messages() {
     return this._list.kept;
+  }
+
+  // ---- Calls ----------------------------------------------------------------------------------
+
+  /**
+   * Calls the function `name` the worker exposed (`expose({...})` in its script) with `args`;
+   * resolves with what it returned, or rejects with WorkerError (`remoteName`, `remoteMessage`,
+   * `remoteStack`: the worker's exception; a name the worker did not expose is a LookupError
+   * naming those it did). A worker that ends fails its pending calls at once. Starts the worker.
+   * @param {string} name
+   * @param {...Sendable} args
+   * @returns {Promise<Sendable>}
+   */
+  call(name, ...args) {
+    return this._calls.call(name, args);
+  }
+
+  /**
+   * `call` with options: `signal`, an AbortSignal that cancels the call (it rejects with the
+   * signal's reason; the worker drops a call it has not begun, and its answer).
+   * @param {{signal?: AbortSignal}} options
+   * @param {string} name
+   * @param {...Sendable} args
+   * @returns {Promise<Sendable>}
+   */
+  callWith({ signal } = {}, name, ...args) {
+    return this._calls.call(name, args, { signal });
+  }
+
+  /**
+   * The worker's exposed functions as methods: `await worker.api.name(...args)` is
+   * `await worker.call("name", ...args)`.
+   * @type {Record<string, (...args: Sendable[]) => Promise<Sendable>>}
+   */
+  get api() {
+    this._api ??= new Proxy({}, {
+      get: (_, name) => (typeof name !== "string" || name === "then" ? undefined
+        : (...args) => this._calls.call(name, args)),
+    });
+    return this._api;
+  }
+
+  /**
+   * Exposes functions of the page to the worker, which calls them with `call(name, ...args)`
+   * (blocking, shared transport) or `await callAsync(name, ...args)`: `{name: fn, ...}`, or one
+   * function under `name` (default: its own name). A function may be async; what it throws
+   * reaches the worker as its exception.
+   * @param {Record<string, Function> | Function} fns
+   * @param {string} [name]
+   */
+  expose(fns, name) {
+    this._calls.expose(fns, name);
   }
 
   // ---- Settling -------------------------------------------------------------------------------

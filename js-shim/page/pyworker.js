@@ -3,6 +3,7 @@
 // arrives as an int or a float, an array as a list, a Uint8Array as bytes).
 
 import { JsWorker } from "./jsworker.js";
+import { STDIN_CALL } from "../protocol.js";
 
 /** Bytes per ring of a PyWorker: Pyodide costs far more memory, and large messages need no wait. */
 const PYWORKER_CAPACITY = 2 * 1024 * 1024;
@@ -44,10 +45,13 @@ export class PyWorker extends JsWorker {
    *   env?: Record<string, string>}} options `indexURL` (required): where Pyodide's files are
    *   served; `packages`: names from Pyodide's lock file, or wheel URLs, loaded before the script
    *   runs; `env`: the environment variables of the worker's Python; the rest as for `JsWorker`
-   *   (`capacity` is 2 MiB by default)
+   *   (`capacity` is 2 MiB by default); `stdin`: what the worker's `input()` and `sys.stdin` read, a
+   *   function called with the prompt that returns a line (or a promise of one; null or undefined:
+   *   end of input), or an iterable of lines; by default the page's `prompt()`
    */
   constructor(script, options) {
-    const { indexURL, packages = [], env = {}, ...rest } = options ?? {};
+    const { indexURL, packages = [], env = {}, stdin, ...rest } = options ?? {};
+    const readLine = stdinReader(stdin);
     if (indexURL === undefined || indexURL === null || indexURL === "") {
       throw new TypeError("a PyWorker needs options.indexURL: the URL of the folder that serves Pyodide's files " +
         "(pyodide.mjs and the rest of the npm package pyodide)");
@@ -57,6 +61,7 @@ export class PyWorker extends JsWorker {
     const wanted = packages.map((p) => (p.includes("/") || p.endsWith(".whl") ? String(new URL(p, location.href)) : p));
     super(script, { capacity: PYWORKER_CAPACITY, ...rest,
       python: { indexURL: base, files: {}, packages: wanted, env: { ...env }, repl: false } });
+    this.expose(readLine, STDIN_CALL);
   }
 
   /**
@@ -73,4 +78,21 @@ export class PyWorker extends JsWorker {
     if (this.state !== "starting") throw this._deadError();
     return super._launch();
   }
+}
+
+/**
+ * The page's answer to a PyWorker's `input(prompt)`: a line, or null at the end of input.
+ * @param {((prompt: string) => string | null | undefined | Promise<string | null | undefined>) | Iterable<string> | undefined} stdin
+ */
+function stdinReader(stdin) {
+  if (stdin === undefined || stdin === null) return (text) => globalThis.prompt(text);
+  if (typeof stdin === "function") return async (text) => (await stdin(text)) ?? null;
+  if (typeof stdin === "string" || typeof stdin[Symbol.iterator] !== "function") {
+    throw new TypeError("the stdin option is a function of the prompt, or an iterable of lines (an array, not a string)");
+  }
+  const lines = stdin[Symbol.iterator]();
+  return () => {
+    const next = lines.next();
+    return next.done ? null : String(next.value);
+  };
 }

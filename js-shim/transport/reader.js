@@ -2,14 +2,17 @@
 // (page/) and in workers (worker/), through transport/shared.js.
 
 import { decode } from "../codec.js";
+import { readCall } from "../calls.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, FLAG_MORE, FLAG_ABORT, TAG, TAG_MASK, STATUS } from "../protocol.js";
 
 /**
  * The value of a frame's payload: decoded, or with `raw` (the Python API, which decodes data
- * itself) a copy of a data frame's bytes. Error and output frames are always decoded.
+ * itself) a copy of a data frame's bytes. Error and output frames are always decoded; a call
+ * frame is `{id, status, value}` (calls.js).
  */
 export function payload(raw, tag, u8, at, len) {
-  return raw && tag === TAG.DATA ? u8.slice(at, at + len) : decode(u8, at, len);
+  if (raw && tag === TAG.DATA) return u8.slice(at, at + len);
+  return tag > TAG.STDERR ? readCall(raw, tag, u8, at, len) : decode(u8, at, len);
 }
 
 /** What `PortReader.take` returns when it took a message (statuses are negative). */

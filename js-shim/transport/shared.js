@@ -110,15 +110,15 @@ export class SharedEnd {
    * and the rest queued, written as room appears (`onError` gets what ends the channel then).
    * `owner`: the Python bytes object `src` views, kept instead of a copy when it has to wait.
    */
-  sendQueued(src, at, n, owner, onError) {
-    const s = this.tryFrame(TAG.DATA, src, at, n);
+  sendQueued(src, at, n, owner, onError, tag = TAG.DATA) {
+    const s = this.tryFrame(tag, src, at, n);
     if (s === 0) return;
     if (s !== STATUS.FULL) throw new ChannelStatusError(s);
     const bytes = src.subarray(at, at + n);
     let done = 0;
     if (n > this.maxFrame && (this.head === this.queue.length || this.drain())) {
       // Nothing waits before it: the parts that fit go now, only the rest waits.
-      const item = { bytes, at: 0, owner: null };
+      const item = { bytes, at: 0, owner: null, tag };
       const r = this.writeParts(item);
       if (r === true) return;
       if (r !== false) throw new ChannelStatusError(r);
@@ -127,8 +127,8 @@ export class SharedEnd {
     // What waits is a copy or, for a large message from Python, the bytes object itself (immutable:
     // read again when there is room; a small one is cheaper to copy than to read through Pyodide).
     this.queue.push(owner && n >= KEEP_PYTHON_BYTES
-      ? { bytes: null, at: done, owner: owner.copy(), start: at, end: at + n }
-      : { bytes: bytes.slice(done), at: 0, owner: null });
+      ? { bytes: null, at: done, owner: owner.copy(), start: at, end: at + n, tag }
+      : { bytes: bytes.slice(done), at: 0, owner: null, tag });
     this.scheduleDrain(onError);
   }
 
@@ -138,13 +138,13 @@ export class SharedEnd {
    * channel. A message in parts is never interleaved with another.
    */
   writeParts(item) {
-    if (!item.owner) return this.writeFrom(item);
+    if (!item.owner) return this.writeFrom(item, item.tag);
     // A Python bytes object: its memory is read for this call only (Pyodide's heap may move).
     const buffer = item.owner.getBuffer("u8");
     let done;
     try {
       item.bytes = buffer.data.subarray(item.start, item.end);
-      done = this.writeFrom(item);
+      done = this.writeFrom(item, item.tag);
     } finally {
       item.bytes = null;
       buffer.release();

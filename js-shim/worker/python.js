@@ -22,7 +22,9 @@ export function isFatal(e) {
  * script defines no `onmessage`.
  * @param {{source?: string, url?: string, name: string, python: any}} script
  * @param {{transport: "shared" | "post", send: (tag: number, u8: Uint8Array) => void,
- *   sendBatch: (u8: Uint8Array, now: boolean) => void, recv: (timeoutMs?: number) => any}} channel
+ *   sendBatch: (u8: Uint8Array, now: boolean) => void, recv: (timeoutMs?: number) => any,
+ *   calls: import("./calls.js").WorkerCalls,
+ *   callSync: (name: string, body: Uint8Array, timeoutMs?: number) => any}} channel
  */
 export async function loadPython({ source, url, name, python }, channel) {
   const { py, restored, info } = await startPyodide(python);
@@ -39,11 +41,17 @@ export async function loadPython({ source, url, name, python }, channel) {
     send: (tag, bytes) => withBytes(bytes, (u8) => channel.send(tag, u8)),
     send_batch: (batch, now) => withBytes(batch, (u8) => channel.sendBatch(u8, now)),
     recv: (timeoutMs) => channel.recv(timeoutMs ?? undefined),
+    // Calls of the page's functions: `[name, args]` encoded by Python; the result comes back encoded.
+    call_sync: (name, body, timeoutMs) => withBytes(body, (u8) => channel.callSync(name, u8, timeoutMs ?? undefined)),
+    call_async: (name, body, timeoutMs) => withBytes(body, (u8) => channel.calls.callAsync(name, undefined, timeoutMs ?? undefined, u8)),
   });
   // The worker-side modules of the package, handed over by the page from its wheel.
   writeFiles(py, python.files);
   const inside = py.pyimport("pywebworker.inside");
   const dispatchBatch = inside._dispatch_batch;
+  // The page's calls of the functions Python exposed, and their cancels.
+  const handleCall = inside._handle_call, cancelCall = inside._cancel_call;
+  channel.calls.python = { call: (id, body) => handleCall(id, body), cancel: (id) => cancelCall(id) };
   if (python.repl) return (batch) => dispatchBatch(batch, true);
   if (url !== undefined) source = await fetchScript(url);
   try {

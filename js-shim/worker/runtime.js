@@ -5,24 +5,31 @@
 // The script sees the familiar worker API, served by the channel instead of native messages
 // (script.js): `self.onmessage = fn` / `addEventListener("message", fn)` receive `{data}`, and
 // `self.postMessage(x)` sends. It also gets `send(x)` and, in shared mode, a blocking
-// `recv(timeoutMs)` for code that does not return to the event loop.
+// `recv(timeoutMs)` for code that does not return to the event loop; `expose({...})` for the
+// page's calls, and `call(name, ...args)` (blocking, shared mode) / `callAsync(name, ...args)`
+// to call the functions the page exposed (calls.js).
 
 import * as wasmGlue from "../pkg/pywebworker.js";
-import { CodecError, Encoder } from "../codec.js";
+import { Encoder } from "../codec.js";
 import { Scratch, isStrRun, strRunFrames } from "../frames.js";
-import { PREFIX, TAG, STATUS, THREAD_STACK, DEFAULT_MAX_MESSAGE_BYTES, describeError } from "../protocol.js";
-import { payload, TAKEN } from "../transport/reader.js";
-import { ChannelStatusError, SharedEnd } from "../transport/shared.js";
+import { PREFIX, TAG, THREAD_STACK, DEFAULT_MAX_MESSAGE_BYTES, describeError } from "../protocol.js";
+import { payload } from "../transport/reader.js";
+import { readCall } from "../calls.js";
+import { CallIsolationError, WorkerCalls } from "./calls.js";
+import { SharedEnd } from "../transport/shared.js";
+import { SharedSide } from "./shared-side.js";
 import { PostEnd } from "../transport/post.js";
 import { setWaitMode } from "../wait.js";
 import { isFatal, loadPython, startInfo } from "./python.js";
 import { dispatch, exposeScope, nativeAddListener, nativeClose, nativePost, runScript, scope } from "./script.js";
 
 const encoder = new Encoder();
-// After its last message a worker polls its ring this long before it sleeps: waking from
-// Atomics.waitAsync costs 50-100 us, so a reply that comes soon is taken at once.
-const SPIN_MS = 1;
-const clock = performance;
+/** The calls between this worker and the page. */
+const calls = new WorkerCalls();
+calls.send = (tag, bytes) => {
+  if (side === null) throw new Error("pywebworker: the channel is not attached yet");
+  side.sendBytes(tag, bytes);
+};
 
 /** @type {SharedSide | PostSide | null} set once the channel is attached */
 let side = null;
@@ -86,15 +93,6 @@ function reportBroken(e) {
   control("failed", { corrupt: true, error: describeError(e) });
 }
 
-/** The error the user's code sees for a status that ends the channel. */
-function channelError(e) {
-  if (!(e instanceof ChannelStatusError)) return e;
-  const err = new Error(e.status === STATUS.CLOSED ? "pywebworker: the page closed this worker's channel"
-    : `pywebworker: this worker's channel is unusable: ${e.message}`);
-  err.channel = true;
-  return err;
-}
-
 // ---- What the user's script calls --------------------------------------------------------------
 
 /** Sends `value` to the page (throws TypeError for a value that cannot be sent). */
@@ -120,18 +118,29 @@ function recv(timeoutMs) {
   return side.recv(timeoutMs);
 }
 
-exposeScope({ send, close, recv }, reportError);
+/** Exposes functions to the page's `worker.call(name, ...)` / `worker.api.name(...)`. */
+function expose(fns, name) {
+  calls.expose(fns, name);
+}
+
+/** Calls the page's exposed function `name`, blocking until it answers (shared transport). */
+function call(name, ...args) {
+  if (side === null) throw new Error("pywebworker: the channel is not attached yet");
+  return side.callSync(name, args);
+}
+
+/** Calls the page's exposed function `name`; resolves with its answer (both transports). */
+function callAsync(name, ...args) {
+  return calls.callAsync(name, args);
+}
+
+exposeScope({ send, close, recv, expose, call, callAsync }, reportError);
 
 // ---- A PyWorker's messages in batches ---------------------------------------------------------
-
-/** At most this many bytes of messages go to Python in one call (a bound on acknowledgement delay). */
-const BATCH_BOUND = 1 << 20;
 
 /** Where a PyWorker's messages are gathered for Python, which copies them at once. */
 const scratch = new Scratch();
 
-/** A sink that copies a message into the reused scratch buffer (for Python, which copies it again). */
-const scratchCopy = (u8, at, len) => scratch.copy(u8, at, len);
 
 /** Hands messages to Python as one `[len:u32 LE][bytes]...` buffer; Python reports its handlers' errors. */
 function handleBatch(batch) {
@@ -158,140 +167,13 @@ function sendBatch(batch, now) {
 
 // ---- The worker's side of each transport -------------------------------------------------------
 
-/** Over the shared rings: a receive loop that sleeps without blocking, and a blocking recv(). */
-class SharedSide {
-  /** @param {SharedEnd} end */
-  constructor(end) {
-    this.end = end;
-    this.unacked = 0; // messages taken by recv() and not acknowledged yet
-    this.ackTimer = null;
-    this.closed = false;
-  }
-
-  sendBytes(tag, bytes) {
-    try {
-      this.end.sendBlocking(tag, bytes);
-    } catch (e) {
-      const err = channelError(e);
-      if (err.channel) reportBroken(err); // whether or not the script catches it
-      throw err;
-    }
-  }
-
-  flush() {}
-
-  /** Takes the next whole message into the reader; false when none is waiting. */
-  take() {
-    const r = this.end.take();
-    if (r === TAKEN) return true;
-    if (r === STATUS.EMPTY) return false;
-    if (r === STATUS.CLOSED) {
-      this.closed = true;
-      return false;
-    }
-    throw channelError(new ChannelStatusError(r, this.end.problem()));
-  }
-
-  /** Handles every message waiting; returns how many. */
-  drain() {
-    if (batchHandler) return this.drainBatch();
-    const reader = this.end.reader;
-    let handled = 0;
-    // A message from the page that does not decode was not written by the page's encoder: the
-    // channel is broken (CodecError ends the loop, reported as that).
-    while (!closing && this.take()) {
-      const pending = dispatch(reader.value);
-      reader.value = undefined;
-      if (pending) pending.then(() => this.end.ack(1));
-      else handled++;
-    }
-    if (handled) this.end.ack(handled);
-    return handled;
-  }
-
-  /**
-   * A PyWorker's drain: every waiting message (up to a bound) to Python in one call, copied from
-   * the ring straight into the batch.
-   */
-  drainBatch() {
-    const reader = this.end.reader;
-    let count = 0;
-    reader.sink = scratch.appendFrame;
-    try {
-      while (!closing && scratch.length < BATCH_BOUND && this.take()) count++;
-    } catch (e) {
-      scratch.take(); // what was gathered goes nowhere: the channel is unusable
-      throw e;
-    } finally {
-      reader.sink = null;
-    }
-    if (count) {
-      handleBatch(scratch.takeStrs());
-      this.end.ack(count);
-    }
-    return count;
-  }
-
-  /** The receive loop for handler-style scripts: drain, spin a little, then sleep without blocking. */
-  async run() {
-    const end = this.end;
-    while (!this.closed && !closing) {
-      try {
-        if (this.drain() > 0) continue;
-      } catch (e) {
-        if (e.channel || e instanceof CodecError) reportBroken(e);
-        else reportError(e);
-        return;
-      }
-      if (this.closed) break;
-      // A short spin keeps round trips fast; then sleep until the page rings.
-      let arrived = false;
-      for (let i = 1, until = clock.now() + SPIN_MS; ; i++) {
-        if (end.hasData()) {
-          arrived = true;
-          break;
-        }
-        if ((i & 255) === 0 && clock.now() > until) break;
-      }
-      if (!arrived) await end.sleep();
-    }
-  }
-
-  recv(timeoutMs) {
-    reportReady();
-    this.ackTaken();
-    const end = this.end, reader = end.reader;
-    const deadline = timeoutMs === undefined || timeoutMs === null ? Infinity : clock.now() + timeoutMs;
-    // Python copies a message at once: it goes into the reused scratch buffer, not a new one.
-    reader.sink = raw ? scratchCopy : null;
-    let r;
-    try {
-      for (;;) {
-        r = end.take();
-        if (r !== STATUS.EMPTY) break;
-        const left = deadline - clock.now();
-        if (left <= 0) throw new Error(`pywebworker: recv timed out after ${timeoutMs} ms`);
-        end.wait(left);
-      }
-    } finally {
-      reader.sink = null;
-    }
-    if (r !== TAKEN) throw channelError(new ChannelStatusError(r, end.problem()));
-    const value = reader.value;
-    reader.value = undefined;
-    // Counted as handled when the script asks for the next one or returns to the event loop.
-    this.unacked++;
-    this.ackTimer ??= setTimeout(() => this.ackTaken(), 0);
-    return value;
-  }
-
-  ackTaken() {
-    if (this.unacked) this.end.ack(this.unacked);
-    this.unacked = 0;
-    clearTimeout(this.ackTimer);
-    this.ackTimer = null;
-  }
-}
+/** What the shared side (shared-side.js) reads of this runtime, and how it reports. */
+const host = {
+  get raw() { return raw; },
+  get batchHandler() { return batchHandler; },
+  get closing() { return closing; },
+  calls, scratch, handleBatch, reportError, reportBroken, reportReady,
+};
 
 /** Over postMessage: batches in, each message handled and counted; batches out at the end of a task. */
 class PostSide {
@@ -324,8 +206,18 @@ class PostSide {
       let count = 0;
       end.receive(frames, (tag, u8, at, len) => {
         if (closing) return;
-        scratch.appendFrame(u8, at, len);
-        count++;
+        if (tag === TAG.DATA) {
+          scratch.appendFrame(u8, at, len);
+          count++;
+          return;
+        }
+        // A call goes after the messages before it, and before those after it.
+        if (count) {
+          handleBatch(scratch.takeStrs());
+          end.handled += count;
+          count = 0;
+        }
+        calls.onFrame(tag, readCall(true, tag, u8, at, len));
       });
       // Copied out: the buffer can carry this worker's next large batch of replies.
       end.spare(frames);
@@ -338,6 +230,10 @@ class PostSide {
     // broken (the throw reaches onBatch).
     end.receive(frames, (tag, u8, at, len) => {
       if (closing) return;
+      if (tag !== TAG.DATA) {
+        calls.onFrame(tag, payload(raw, tag, u8, at, len));
+        return;
+      }
       const pending = dispatch(payload(raw, tag, u8, at, len));
       if (pending) {
         pending.then(() => {
@@ -351,6 +247,10 @@ class PostSide {
     // Every message was decoded into values of its own: the buffer can carry the next large batch.
     end.spare(frames);
     end.flush();
+  }
+
+  callSync() {
+    throw new CallIsolationError();
   }
 
   recv() {
@@ -370,6 +270,8 @@ async function loadScript(script) {
       send: (tag, u8) => side.sendBytes(tag, u8),
       sendBatch,
       recv: (timeoutMs) => self.recv(timeoutMs),
+      calls,
+      callSync: (name, body, timeoutMs) => side.callSync(name, undefined, timeoutMs, body),
     });
     return;
   }
@@ -397,13 +299,14 @@ nativeAddListener("message", async function onInit({ data }) {
     if (!boot || side !== null) return;
     const { glue, exports, init } = boot;
     side = new SharedSide(new SharedEnd(glue, exports.memory, data.port,
-      { raw, maxBytes: init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, maxFrame: init.maxFrame }));
+      { raw, maxBytes: init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, maxFrame: init.maxFrame }), host);
     await start(init);
     return;
   }
   if (data.type !== PREFIX + "init" || boot || side) return;
   const init = data;
   raw = init.script.python !== undefined;
+  if (init.callTimeout !== undefined) calls.timeout = init.callTimeout;
   if (init.wait) setWaitMode(init.wait); // as the page was configured
   const locked = await holdLock(init.lock);
   if (init.transport === "shared") {

@@ -21,8 +21,11 @@ let reportError = null;
  * Gives the script the familiar worker API over the channel: `self.onmessage = fn` and
  * `addEventListener("message", fn)` receive what `dispatch` delivers; `self.postMessage(x)` and
  * `self.send(x)` are `api.send`, `self.close()` is `api.close`, `self.recv(timeoutMs)` is
- * `api.recv`. What a handler throws, an uncaught error and an unhandled rejection go to `onError`.
- * @param {{send: (value: any) => void, close: () => void, recv: (timeoutMs?: number) => any}} api
+ * `api.recv`; `self.expose`, `self.call` and `self.callAsync` are the calls with the page
+ * (calls.js). What a handler throws, an uncaught error and an unhandled rejection go to `onError`.
+ * @param {{send: (value: any) => void, close: () => void, recv: (timeoutMs?: number) => any,
+ *   expose: (fns: any, name?: string) => void, call: (name: string, ...args: any[]) => any,
+ *   callAsync: (name: string, ...args: any[]) => Promise<any>}} api
  * @param {(e: any) => void} onError
  */
 export function exposeScope(api, onError) {
@@ -45,6 +48,9 @@ export function exposeScope(api, onError) {
   self.send = api.send;
   self.close = api.close;
   self.recv = api.recv;
+  self.expose = api.expose;
+  self.call = api.call;
+  self.callAsync = api.callAsync;
   nativeAddListener("unhandledrejection", (e) => {
     e.preventDefault();
     reportError(e.reason);

@@ -406,3 +406,25 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
         mag = int.from_bytes(data[at + 5:end], "little")
         return (-mag if sign else mag), end
     raise CodecError(f"unknown value type {t}")
+
+
+#: The name under which a PyWorker's page answers its ``input()`` (js-shim/protocol.js's STDIN_CALL).
+STDIN_CALL = "pywebworker:stdin"
+
+
+def describe_error(e: BaseException) -> dict[str, str]:
+    """An exception as the other side sees it (``describeError`` in js-shim/protocol.js): its
+    type's name, its message and its traceback."""
+    import traceback
+
+    stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    return {"name": type(e).__name__, "message": str(e), "stack": stack}
+
+
+def unknown_name(name: Any, names: Any, who: str) -> dict[str, str]:
+    """The error result of a call of a name nobody exposed (``unknownName`` in js-shim/calls.js)."""
+    import json
+
+    known = ", ".join(json.dumps(k) for k in names if k != STDIN_CALL) or "none"  # the package's own: not listed
+    return {"name": "LookupError", "message": f"no function named {json.dumps(name)} is exposed by {who}; "
+            f"exposed: {known}", "stack": ""}

@@ -6,6 +6,10 @@
 - ``messages()``: iterates over ``recv()``.
 - ``flush()``: sends at once what this worker has sent so far (see below).
 - A script that defines ``def onmessage(value): ...`` gets every message as it arrives.
+- ``expose(fn, name=None)`` / ``expose({...})``: functions the page calls with
+  ``await worker.call(name, *args)`` or ``worker.api.name(*args)``.
+- ``call(name, *args)``: calls a function the page exposed (``worker.expose``), blocking until it
+  answers (shared transport); ``await call_async(name, *args)`` on either transport.
 
 Messages reach Python in batches (every message waiting, with one call from JavaScript), and what
 the handlers send while a batch runs leaves together: when the batch ends, when 256 KiB are
@@ -17,27 +21,33 @@ first. Printed lines forwarded to the page travel in the same stream, in order.
 
 from __future__ import annotations
 
+import asyncio
+import builtins
 import contextlib
+import inspect
 import io
+import struct
 import sys
 import time
-import traceback
 from typing import Any, Callable, Iterator
 
 import _pywebworker_channel as _channel  # type: ignore[import-not-found]  # registered by the worker runtime
 
-from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_batch, encode, encode_str_run
+from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode, decode_batch, describe_error, encode, encode_str_run
+from ._codec import STDIN_CALL, unknown_name
 from ._codec import tagged_bytes_frame_head as _bytes_frame_head
 from ._codec import tagged_frame_head as _frame_head
 from ._codec import tagged_str_frame_head as _str_frame_head
 from ._ffi import js_bytes
 
-__all__ = ["send", "recv", "messages", "flush", "transport"]
+__all__ = ["send", "recv", "messages", "flush", "transport", "expose", "call", "call_async", "CallError",
+           "CallTimeoutError", "CallIsolationError"]
 
 transport: str = str(_channel.transport)
 
 # Frame tags (js-shim/protocol.js).
 _DATA, _ERROR, _STDOUT, _STDERR = 0, 1, 2, 3
+_CALL, _RESULT, _CANCEL = 4, 5, 6
 _FLUSH_BYTES = 1 << 18
 _FLUSH_SECONDS = 0.0002
 
@@ -167,8 +177,7 @@ def _close_run() -> None:
 
 def _report(e: BaseException) -> None:
     """Reports a handler's exception to the page, in order with the messages."""
-    stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-    _emit(_ERROR, encode({"name": type(e).__name__, "message": str(e), "stack": stack}))
+    _emit(_ERROR, encode(describe_error(e)))
 
 
 def _handler(repl: bool) -> Callable[[Any], Any]:
@@ -245,3 +254,190 @@ def _repl(code: Any) -> None:
     with contextlib.redirect_stdout(out):
         exec(compile(str(code), "<message>", "exec"), _repl_globals)
     send(out.getvalue())
+
+
+# ---- Calls between the page and this worker ----------------------------------------------------
+
+
+class CallError(Exception):
+    """A function of the page raised: ``remote_type``, ``remote_message`` and ``remote_stack``
+    describe its error (None for an error of the call itself)."""
+
+    remote_type: str | None = None
+    remote_message: str | None = None
+    remote_stack: str | None = None
+
+
+class CallTimeoutError(CallError, TimeoutError):
+    """The page did not answer a call within its timeout (``timeout=``, or the worker's
+    ``call_timeout=``, 30 seconds by default)."""
+
+
+class CallIsolationError(CallError):
+    """``call()`` blocks, which needs the shared transport: the page is not cross-origin isolated
+    (use ``await call_async(...)``, or isolate the page)."""
+
+
+_CALL_ERRORS = {cls.__name__: cls for cls in (CallError, CallTimeoutError, CallIsolationError)}
+
+_exposed: dict[str, Callable[..., Any]] = {}
+_running: dict[int, Any] = {}  # the page's calls of async functions, still running
+
+
+def expose(fn: Any, name: str | None = None) -> Any:
+    """Exposes ``fn`` to the page under ``name`` (default: its ``__name__``), or each function of a
+    dict under its key; returns ``fn`` (so it works as a decorator). A function may be async."""
+    if isinstance(fn, dict):
+        for key, f in fn.items():
+            if not isinstance(key, str) or not callable(f):
+                raise TypeError(f"expose({{...}}) takes str keys and functions, not {key!r}: {type(f).__name__}")
+        _exposed.update(fn)
+        return fn
+    if not callable(fn):
+        raise TypeError(f"expose() takes a function or a dict of functions, not {type(fn).__name__}")
+    key = name if name is not None else getattr(fn, "__name__", None)
+    if not isinstance(key, str) or not key:
+        raise TypeError("expose(fn, name): this callable has no __name__, so give a name")
+    _exposed[key] = fn
+    return fn
+
+
+def _answer(call_id: int, status: int, value: Any) -> None:
+    """Sends the result of the page's call (an error result: ``describe_error``'s dict)."""
+    try:
+        body = encode(value)
+    except Exception as e:
+        status = 1
+        body = encode(describe_error(TypeError(f"the worker's function returned a value that cannot be sent: {e}")))
+    _emit(_RESULT, struct.pack("<IB", call_id, status) + body)
+
+
+def _handle_call(call_id: Any, body: Any) -> None:
+    """Runs the function the page called (``[name, args]`` encoded) and sends its result."""
+    call_id = int(call_id)
+    try:
+        name, args = decode(body.to_bytes())
+        fn = _exposed.get(name)
+        if fn is None:
+            _answer(call_id, 1, unknown_name(name, _exposed, "the worker"))
+            return
+        result = fn(*args)
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            _running[call_id] = task
+            task.add_done_callback(lambda t: _finish_call(call_id, t))
+            return
+        _answer(call_id, 0, result)
+    except BaseException as e:  # KeyboardInterrupt too: the page learns the call was interrupted
+        _answer(call_id, 1, describe_error(e))
+
+
+def _finish_call(call_id: int, task: Any) -> None:
+    if _running.pop(call_id, None) is None or task.cancelled():
+        return  # cancelled by the page, which is not waiting any more
+    e = task.exception()
+    if e is None:
+        _answer(call_id, 0, task.result())
+    else:
+        _answer(call_id, 1, describe_error(e))
+
+
+def _cancel_call(call_id: Any) -> None:
+    """The page cancelled its call: an async function running for it is cancelled."""
+    task = _running.pop(int(call_id), None)
+    if task is not None:
+        task.cancel()
+
+
+def _timeout_ms(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout is a number of seconds above 0 (or None: the worker's call_timeout), not {timeout!r}")
+    return timeout * 1000
+
+
+def _call_error(e: Exception) -> Exception:
+    """The Python exception for what a call of the page threw in JavaScript."""
+    err = getattr(e, "js_error", None)
+    cls = _CALL_ERRORS.get(str(getattr(err, "name", "")))
+    if cls is None:
+        return e
+
+    error = cls(str(err.message))
+    for name, attr in (("remote_type", "remoteName"), ("remote_message", "remoteMessage"), ("remote_stack", "remoteStack")):
+        v = getattr(err, attr, None)
+        setattr(error, name, None if v is None else str(v))
+    return error
+
+
+def call(name: str, *args: Any, timeout: float | None = None) -> Any:
+    """Calls the function ``name`` the page exposed with ``args`` and returns its result, blocking
+    this worker until the page answers (shared transport; on a page that is not cross-origin
+    isolated it raises ``CallIsolationError``: use ``call_async``). What the page's function
+    throws is ``CallError``; no answer within ``timeout`` seconds (default: the worker's
+    ``call_timeout=``) is ``CallTimeoutError``. Messages that arrive meanwhile wait, in order."""
+    from pyodide.ffi import JsException  # type: ignore[import-not-found]
+    body = encode([name, list(args)])
+    _flush()
+    try:
+        result = _channel.call_sync(name, js_bytes(body), _timeout_ms(timeout))
+    except JsException as e:
+        raise _call_error(e) from None
+    return decode(result.to_bytes())
+
+
+async def call_async(name: str, *args: Any, timeout: float | None = None) -> Any:
+    """``call`` without blocking: awaitable on both transports."""
+    from pyodide.ffi import JsException  # type: ignore[import-not-found]
+    body = encode([name, list(args)])
+    _flush()
+    try:
+        result = await _channel.call_async(name, js_bytes(body), _timeout_ms(timeout))
+    except JsException as e:
+        raise _call_error(e) from None
+    return decode(result.to_bytes())
+
+
+# ---- input() and sys.stdin, answered by the page -------------------------------------------------
+
+
+def _read_line(prompt: str) -> str | None:
+    """A line from the page's ``stdin=`` (None at the end of input)."""
+    if transport != "shared":
+        raise CallIsolationError("input() and sys.stdin wait for the page, which needs the shared transport: this page "
+                                 "is not cross-origin isolated. Serve it with the headers 'Cross-Origin-Opener-Policy: "
+                                 "same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' (recipes in "
+                                 "server-headers/), or register the isolation service worker (isolation-sw.js)")
+    line = call(STDIN_CALL, prompt)
+    if line is not None and not isinstance(line, str):
+        raise TypeError(f"the page's stdin= gave a {type(line).__name__}, not a str (or None: end of input)")
+    return line
+
+
+def _input(prompt: Any = "") -> str:
+    """``input()`` in a PyWorker: the page's ``stdin=`` answers; EOFError at the end of input."""
+    line = _read_line(str(prompt))
+    if line is None:
+        raise EOFError("EOF when reading a line (the page's stdin= has no more lines)")
+    return line.rstrip("\n")
+
+
+class _Stdin(io.TextIOBase):
+    """``sys.stdin`` in a PyWorker: each line read comes from the page's ``stdin=``."""
+
+    name = "<stdin>"
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> str:
+        line = _read_line("")
+        return "" if line is None else line.rstrip("\n") + "\n"
+
+    def read(self, size: int | None = -1) -> str:
+        return "".join(iter(self.readline, ""))
+
+
+builtins.input = _input
+sys.stdin = _Stdin()

@@ -17,7 +17,9 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsException, can_run_sync, run_sync, to_js  # type: ignore[import-not-found]
 
 from . import _web
-from ._codec import _BYTES, _KIND_BYTES, _STR, CodecError, decode_batch, encode, encode_str_run
+from ._calls import DEFAULT_CALL_TIMEOUT, Calls, stdin_function
+from ._calls import call_timeout_ms as _call_timeout
+from ._codec import _BYTES, _KIND_BYTES, _STR, STDIN_CALL, CodecError, decode_batch, encode, encode_str_run
 from ._codec import bytes_frame_head as _bytes_frame_head
 from ._codec import frame_len as _len_prefix
 from ._codec import str_frame_head as _str_frame_head
@@ -66,7 +68,7 @@ _POST_PART_BYTES = 1 << 20
 _RUN_STR = 256
 
 
-class JsWorker:
+class JsWorker(Calls):
     """A Web Worker running JavaScript: ``script`` is its source, or give ``url=``.
 
     Inside the worker the script uses ``self.onmessage`` and ``self.postMessage`` as usual.
@@ -76,18 +78,22 @@ class JsWorker:
     default: a larger one raises ``ValueError`` before anything is sent, and a worker that sends
     one anyway ends with ``ChannelCorruptError``. ``type="module"`` imports the script as an ES
     module (its ``import`` statements resolve against ``url=``); the default ``"classic"`` evaluates
-    it as a classic worker script, with ``importScripts``.
+    it as a classic worker script, with ``importScripts``. ``call_timeout`` is the seconds the
+    worker's calls of the page's functions (``expose``) wait for an answer before they fail there
+    (30 by default; ``math.inf``: no limit).
     """
 
     def __init__(self, script: str | None = None, *, url: str | None = None, transport: str = "auto",
                  settle_timeout: float = 10.0, name: str | None = None, capacity: int | None = None,
-                 max_message_bytes: int | None = None, type: str = "classic") -> None:
+                 max_message_bytes: int | None = None, type: str = "classic",
+                 call_timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
         if (script is None) == (url is None):
             raise TypeError("give a worker either a script (source text) or url=")
         if type not in ("classic", "module"):
             raise ValueError(f"a worker script's type is 'classic' or 'module', not {type!r}")
         self._create(script, url, {"transport": transport, "settleTimeout": settle_timeout * 1000, "name": name,
-                                   "capacity": capacity, "maxMessageBytes": max_message_bytes, "type": type})
+                                   "capacity": capacity, "maxMessageBytes": max_message_bytes, "type": type,
+                                   "callTimeout": _call_timeout(call_timeout)})
 
     def _create(self, script: str | None, url: str | None, options: dict[str, Any]) -> None:
         limit = options.get("maxMessageBytes")
@@ -468,14 +474,17 @@ class PyWorker(JsWorker):
     rings hold 2 MiB each (``capacity=``): a Pyodide costs far more memory than that, and bursts of
     large messages travel without waiting for room. ``snapshot=True`` starts it from a memory
     snapshot of Pyodide kept in the page's Cache Storage (made by the first worker of the same
-    settings), falling back to a normal start; ``start_info`` says how it started.
+    settings), falling back to a normal start; ``start_info`` says how it started. The worker's
+    ``input()`` and ``sys.stdin`` read from ``stdin=``: a function called with the prompt that
+    returns a line (None: end of input, ``EOFError``; it may be async), or an iterable of lines;
+    by default the page's ``prompt()``. That needs the shared transport (a cross-origin isolated page).
     """
 
     def __init__(self, script: str | None = None, *, url: str | None = None, transport: str = "auto",
                  settle_timeout: float = 60.0, name: str | None = None, packages: list[str] | tuple[str, ...] = (),
                  env: dict[str, str] | None = None, index_url: str | None = None, stdout: Output = None,
                  stderr: Output = None, capacity: int = PYWORKER_CAPACITY, max_message_bytes: int | None = None,
-                 snapshot: bool = True) -> None:
+                 snapshot: bool = True, call_timeout: float = DEFAULT_CALL_TIMEOUT, stdin: Any = None) -> None:
         if script is not None and url is not None:
             raise TypeError("give a PyWorker a script (Python source) or url=, not both")
         if script is not None:
@@ -494,7 +503,9 @@ class PyWorker(JsWorker):
         self._proxies = [_output(stdout), _output(stderr)]
         self._create(script, url, {"transport": transport, "settleTimeout": settle_timeout * 1000, "name": name,
                                    "capacity": capacity, "maxMessageBytes": max_message_bytes, "python": python,
-                                   "stdout": self._proxies[0], "stderr": self._proxies[1]})
+                                   "stdout": self._proxies[0], "stderr": self._proxies[1],
+                                   "callTimeout": _call_timeout(call_timeout)})
+        self.expose(stdin_function(stdin), STDIN_CALL)
 
     @property
     def start_info(self) -> dict[str, Any] | None:

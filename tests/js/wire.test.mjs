@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  BYTE_KINDS, FLAG_ABORT, FLAG_MORE, STATUS, STR_RUN_MARK, TAG, TAG_MASK, VALUE_TYPE,
+  BYTE_KINDS, CALL_HEADER, FLAG_ABORT, STDIN_CALL, FLAG_MORE, STATUS, STR_RUN_MARK, TAG, TAG_MASK, VALUE_TYPE,
 } from "../../js-shim/protocol.js";
 
 const root = new URL("../../", import.meta.url);
@@ -51,6 +51,16 @@ test("frame tags: Python's inside.py and protocol.js agree", () => {
   const m = inside.match(/^_DATA, _ERROR, _STDOUT, _STDERR = (\d+), (\d+), (\d+), (\d+)$/m);
   assert.ok(m, "inside.py defines the four tags");
   assert.deepEqual(m.slice(1).map(Number), [TAG.DATA, TAG.ERROR, TAG.STDOUT, TAG.STDERR]);
+  const c = inside.match(/^_CALL, _RESULT, _CANCEL = (\d+), (\d+), (\d+)$/m);
+  assert.ok(c, "inside.py defines the three tags of calls");
+  assert.deepEqual(c.slice(1).map(Number), [TAG.CALL, TAG.RESULT, TAG.CANCEL]);
+  // The header of a call frame, packed by Python as "<IB" (id, status).
+  assert.equal(CALL_HEADER, 5);
+  assert.match(inside, /struct\.pack\("<IB", call_id, status\)/);
+});
+
+test("the name of a PyWorker's stdin calls: Python's _codec.py and protocol.js agree", () => {
+  assert.equal(pythonConst(source("python/pywebworker/_codec.py"), "STDIN_CALL"), JSON.stringify(STDIN_CALL));
 });
 
 test("the run-of-strs mark and the value type bytes: Python's _codec.py and JavaScript agree", () => {
