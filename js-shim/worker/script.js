@@ -107,6 +107,9 @@ export async function runScript({ source, url, type, name }) {
   (0, eval)(`${source}\n//# sourceURL=${url ?? name}`);
 }
 
+/** How long `importScripts` waits for one script. */
+const IMPORT_TIMEOUT_MS = 60_000;
+
 /**
  * `importScripts(...urls)` for a classic script: fetches each script synchronously and evaluates it
  * in the global scope, in order, as a classic worker does; relative URLs resolve against `base`
@@ -118,6 +121,7 @@ function classicImportScripts(base) {
       const url = new URL(String(u), base).href;
       const request = new XMLHttpRequest();
       request.open("GET", url, false);
+      request.timeout = IMPORT_TIMEOUT_MS; // a synchronous load in a worker may have one; it ends the wait
       try {
         request.send();
       } catch (e) {

@@ -59,9 +59,7 @@ class Calls:
     """What JsWorker and PyWorker have for calls (mixed into them by worker.py)."""
 
     _js: Any
-
-    def _flush(self) -> None:  # pragma: no cover - JsWorker's
-        raise NotImplementedError
+    _flush: Callable[[], None]  # JsWorker's: sends the rest of the current burst
 
     async def call(self, name: str, *args: Any) -> Any:
         """Calls the function ``name`` the worker exposed (``inside.expose`` in a PyWorker,

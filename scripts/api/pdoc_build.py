@@ -6,6 +6,9 @@ The package runs in Pyodide and imports Pyodide's modules (``js``, ``pyodide.ffi
 ``pyodide.code``, ``pyodide_js``) and, inside a worker, the channel its worker runtime registers
 (``_pywebworker_channel``), which CPython lacks; pdoc imports what it documents, so those
 modules are stand-ins here (placeholder objects for every name), for the documentation only.
+The public members that public classes take from the package's private modules (``JsWorker``'s
+``send_message`` from ``_sending.Sending``, ``call``/``api``/``expose`` from ``_calls.Calls``) are
+documented as the classes' own, since pdoc leaves out what comes from modules it does not document.
 """
 
 import sys
@@ -30,12 +33,34 @@ def stand_in(name: str) -> types.ModuleType:
     return module
 
 
+def adopt_private_members(package: str) -> None:
+    """Makes each public class of the package's public modules hold, as its own, the public
+    members it takes from classes of private modules (``pywebworker._*``)."""
+    import importlib
+    import pkgutil
+
+    root = importlib.import_module(package)
+    for info in pkgutil.iter_modules(root.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package}.{info.name}")
+        for cls in list(vars(module).values()):
+            if not isinstance(cls, type) or cls.__module__ != module.__name__:
+                continue
+            for name in {n for base in cls.__mro__ for n in vars(base) if not n.startswith("_")}:
+                owner = next(base for base in cls.__mro__ if name in vars(base))
+                if owner.__module__.startswith(f"{package}._"):
+                    setattr(cls, name, vars(owner)[name])
+
+
 def main(source: str, output: str) -> int:
     for name in PYODIDE_MODULES:
         sys.modules[name] = stand_in(name)
     sys.path.insert(0, source)
     import pdoc
     import pdoc.render
+
+    adopt_private_members("pywebworker")
 
     pdoc.render.configure(docformat="restructuredtext", search=True, show_source=False)
     with warnings.catch_warnings(record=True) as caught:

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { ROOT, VERSION, run } from "./common.mjs";
 
 const PKG = join(ROOT, "target/npm");
@@ -48,6 +48,16 @@ test("npm pack --dry-run lists only what users need", () => {
     assert.ok(!paths.includes(extra), `${extra} is in the package`);
   }
   assert.ok(size < 400_000, `the tarball is ${size} bytes`);
+  // Every module the package's modules import is in it too.
+  const missing = [];
+  for (const file of paths.filter((p) => p.endsWith(".js"))) {
+    const text = readFileSync(join(PKG, file), "utf8");
+    for (const [, spec] of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.{1,2}\/[^"']+)["']/g)) {
+      const target = posix.normalize(posix.join(posix.dirname(file), spec));
+      if (!paths.includes(target)) missing.push(`${file} imports ${spec}`);
+    }
+  }
+  assert.deepEqual(missing, [], "modules the package imports but does not hold");
 });
 
 test("npm publish --dry-run passes", () => {
