@@ -2,7 +2,7 @@
 // page and in workers: building one, and reading one back.
 
 import { decode } from "./codec.js";
-import { CALL_HEADER, STDIN_CALL, TAG, describeError } from "./protocol.js";
+import { CALL_HEADER, PREFIX, TAG, describeError } from "./protocol.js";
 
 /**
  * A call frame's payload: the header, then `body` (a value's encoded bytes).
@@ -28,7 +28,8 @@ export function readCall(raw, tag, u8, at, len) {
   const id = (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
   const status = u8[at + 4];
   const from = at + CALL_HEADER, n = len - CALL_HEADER;
-  const value = raw && tag !== TAG.CANCEL && status === 0 ? u8.slice(from, from + n) : decode(u8, from, n);
+  // A PAGE frame is always read by the page's JavaScript (page/objects.js).
+  const value = raw && tag !== TAG.CANCEL && tag !== TAG.PAGE && status === 0 ? u8.slice(from, from + n) : decode(u8, from, n);
   return { id, status, value };
 }
 
@@ -53,7 +54,7 @@ export function exposedEntries(fns, name) {
 
 /** The error for a call of a name nobody exposed: it names it and those exposed. */
 export function unknownName(name, names, who) {
-  const shown = names.filter((n) => n !== STDIN_CALL); // the package's own, not the user's
+  const shown = names.filter((n) => !n.startsWith(PREFIX)); // the package's own, not the user's
   const known = shown.length ? shown.map((n) => JSON.stringify(n)).join(", ") : "none";
   return { name: "LookupError", message: `no function named ${JSON.stringify(name)} is exposed by ${who}; ` +
     `exposed: ${known}`, stack: "" };

@@ -11,14 +11,34 @@ export const PREFIX = "pywebworker:";
  * A CALL, RESULT or CANCEL frame is `[id:u32 LE][status:u8]` then one value of the codec:
  * CALL `[name, args]` (status 0); RESULT the returned value (status 0) or the error
  * `{name, message, stack}` (status 1); CANCEL null. Ids are the caller's, per direction.
+ * A PAGE frame is a worker's operation on the page's objects, laid out as a CALL (its value
+ * `[op, handle, path, args, drops]`, see PAGE_OP) and answered by a RESULT in the same ids.
  */
-export const TAG = { DATA: 0, ERROR: 1, STDOUT: 2, STDERR: 3, CALL: 4, RESULT: 5, CANCEL: 6 };
+export const TAG = { DATA: 0, ERROR: 1, STDOUT: 2, STDERR: 3, CALL: 4, RESULT: 5, CANCEL: 6, PAGE: 7 };
 
 /** Bytes before the value in a CALL, RESULT or CANCEL frame. */
 export const CALL_HEADER = 5;
 
 /** The name under which a PyWorker's page answers its `input()` and `sys.stdin` (the `stdin` option). */
 export const STDIN_CALL = "pywebworker:stdin";
+
+/**
+ * The operations of a PAGE frame `[op, handle, path, args, drops]` on the page's object `handle`
+ * followed along `path` (keys): read it, write `args[0]` to it, call it (with the object before
+ * its last key as `this`), `new` it, list its elements (`Array.from`), delete it, or `String()`
+ * it. `drops`: handles the worker no longer uses, released first. Values cross as PAGE_KIND
+ * pairs: `[VALUE, v]`, `[OBJECT | FUNCTION, handle, description]` (an object of the page that the
+ * codec cannot carry), `[WORKER_FUNCTION, id]` (a worker's function, callable on the page), and
+ * from the worker `[PATH, handle, path]` (what is at `path` from `handle`). A GET that reads a
+ * function from an object answers `[FUNCTION, null, description]`: the worker calls it by its path,
+ * so that a method call takes no handle.
+ */
+export const PAGE_OP = { GET: 0, SET: 1, CALL: 2, NEW: 3, LIST: 4, DELETE: 5, STR: 6 };
+export const PAGE_KIND = { VALUE: 0, OBJECT: 1, FUNCTION: 2, WORKER_FUNCTION: 3, PATH: 4 };
+/** The handles of the page's `globalThis` and `document`, which are never released. */
+export const PAGE_WINDOW = 0, PAGE_DOCUMENT = 1;
+/** The names under which the page calls a worker's function it was given, and drops it. */
+export const FUNCTION_CALL = "pywebworker:function", FUNCTION_DROP = "pywebworker:function-drop";
 
 /** Ms a worker's call of a function the page exposed waits for its answer unless told otherwise. */
 export const DEFAULT_CALL_TIMEOUT = 30_000;

@@ -6,6 +6,7 @@ import { Encoder } from "../codec.js";
 import { callFrame, encodeAnswer, exposedEntries, runExposed } from "../calls.js";
 import { TAG, describeError } from "../protocol.js";
 import { WorkerError } from "./errors.js";
+import { PageObjects } from "./objects.js";
 
 const MAX_ID = 0xffffffff;
 
@@ -21,6 +22,8 @@ export class PageCalls {
     this.encoder = new Encoder();
     /** The Python API's handler of the worker's calls: `(id, encodedCall) => void`. */
     this.onCallEncoded = null;
+    /** The page's objects the worker uses (page.window, page.document...), made at its first use. */
+    this.objects = null;
   }
 
   expose(fns, name) {
@@ -103,6 +106,8 @@ export class PageCalls {
     } else if (tag === TAG.CALL) {
       if (this.onCallEncoded) this.onCallEncoded(id, value);
       else this.answer(id, value);
+    } else if (tag === TAG.PAGE) {
+      this.runPage(id, value);
     }
     // A CANCEL of the worker's call: the page's functions run to their end; the worker has
     // stopped waiting, and drops the answer.
@@ -113,6 +118,25 @@ export class PageCalls {
     const r = await runExposed(this.exposed, value, "the page");
     const { status, body } = encodeAnswer(this.encoder, r.status, r.value, "the page");
     this.answerEncoded(id, status, body);
+  }
+
+  /** Runs the worker's operation on the page's objects and sends its answer. */
+  async runPage(id, value) {
+    let status = 0, result;
+    try {
+      this.objects ??= new PageObjects(this);
+      result = await this.objects.run(value);
+    } catch (e) {
+      status = 1;
+      result = describeError(e);
+    }
+    const answer = encodeAnswer(this.encoder, status, result, "the page");
+    this.answerEncoded(id, answer.status, answer.body);
+  }
+
+  /** The worker ended. */
+  ended() {
+    this.objects?.clear();
   }
 
   /** Sends the answer to the worker's call `id` (the Python API gives it encoded). */

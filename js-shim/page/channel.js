@@ -407,6 +407,7 @@ export class WorkerChannel {
     if (state === "failed") this._raise(err);
     if (!this._life.end(state, err)) return;
     this._terminate();
+    this._calls.ended();
     this._pending = null;
     if (this.onarrival) this._arrived();
     if (this._end) {

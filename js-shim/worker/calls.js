@@ -30,13 +30,24 @@ export class CallTimeoutError extends CallError {
 
 /** A blocking call on the postMessage transport, which cannot wait without returning to the event loop. */
 export class CallIsolationError extends CallError {
-  constructor() {
-    super("a blocking call of the page needs the shared transport, and this page is not cross-origin isolated " +
-      "(it uses postMessage): use `await callAsync(...)` (Python: `await call_async(...)`), or serve the page " +
+  /** @param {string} [what] what blocks, and its awaitable form */
+  constructor(what = "a blocking call of the page needs the shared transport, and this page is not cross-origin " +
+    "isolated (it uses postMessage): use `await callAsync(...)` (Python: `await call_async(...)`)") {
+    super(`${what}, or serve the page ` +
       "with the headers 'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: " +
       "require-corp' (recipes in server-headers/), or register the isolation service worker (isolation-sw.js)");
     this.name = "CallIsolationError";
   }
+}
+
+/** What a synchronous use of the page's objects throws on the postMessage transport. */
+export const PAGE_NEEDS_ISOLATION = "page.window and page.document are used synchronously only on the shared transport, " +
+  "and this page is not cross-origin isolated (it uses postMessage): use their awaitable form, page.async_ in Python " +
+  "(`await page.async_.document.title`), page.async in JavaScript";
+
+/** What a call is about, in its errors: the page's function `name`, or a use of a page object. */
+function callee(name) {
+  return name.startsWith("page object") ? `the use of ${name}` : `the call of ${name}()`;
 }
 
 export class WorkerCalls {
@@ -82,14 +93,18 @@ export class WorkerCalls {
     this.send(TAG.RESULT, callFrame(id, status, body));
   }
 
-  /** Sends a call of the page's function; returns its id. `body`: `[name, args]` encoded already (Python). */
-  begin(name, args, body) {
+  /**
+   * Sends a call of the page's function; returns its id. `body`: `[name, args]` encoded already
+   * (Python). With `tag` PAGE, an operation on the page's objects (`body` or `args`: the
+   * operation; `name` describes it in errors).
+   */
+  begin(name, args, body, tag = TAG.CALL) {
     if (typeof name !== "string") throw new TypeError(`a call's name is a str, not ${typeof name}`);
-    const frame = callFrame(0, 0, body ?? this.encoder.encode([name, args]));
+    const frame = callFrame(0, 0, body ?? this.encoder.encode(tag === TAG.PAGE ? args : [name, args]));
     const id = this.next;
     this.next = id === MAX_ID ? 1 : id + 1;
     new DataView(frame.buffer).setUint32(0, id, true);
-    this.send(TAG.CALL, frame);
+    this.send(tag, frame);
     return id;
   }
 
@@ -100,15 +115,15 @@ export class WorkerCalls {
   }
 
   timedOut(name, ms) {
-    return new CallTimeoutError(`the page did not answer the call of ${name}() within ${ms} ms ` +
+    return new CallTimeoutError(`the page did not answer ${callee(name)} within ${ms} ms ` +
       "(the page's callTimeout / call_timeout= option, or this call's timeout)");
   }
 
   /** Calls the page's function `name`; resolves with its result. */
-  callAsync(name, args, timeoutMs, body) {
+  callAsync(name, args, timeoutMs, body, tag) {
     try {
       const ms = this.timeoutMs(timeoutMs);
-      const id = this.begin(name, args, body);
+      const id = this.begin(name, args, body, tag);
       return new Promise((resolve, reject) => {
         const timer = ms === Infinity ? null : setTimeout(() => {
           this.pending.delete(id);
@@ -126,9 +141,9 @@ export class WorkerCalls {
    * Calls the page's function `name` and blocks until it answers: `waitResult(id, deadline)`
    * (the shared transport's) returns the RESULT frame's `{status, value}`, or null at the deadline.
    */
-  callSync(name, args, timeoutMs, body, waitResult) {
+  callSync(name, args, timeoutMs, body, waitResult, tag) {
     const ms = this.timeoutMs(timeoutMs);
-    const id = this.begin(name, args, body);
+    const id = this.begin(name, args, body, tag);
     const r = waitResult(id, ms === Infinity ? Infinity : clock.now() + ms);
     if (r === null) {
       this.cancel(id);
@@ -146,7 +161,8 @@ export class WorkerCalls {
 
   error(name, value) {
     const { name: type, message, stack } = value !== null && typeof value === "object" ? value : {};
-    return new CallError(`the page's function ${name}() raised ${type}: ${message}`,
+    const what = name.startsWith("page object") ? `the use of ${name}` : `the page's function ${name}()`;
+    return new CallError(`${what} raised ${type}: ${message}`,
       { remoteName: type, remoteMessage: message, remoteStack: stack });
   }
 

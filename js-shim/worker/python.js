@@ -24,7 +24,7 @@ export function isFatal(e) {
  * @param {{transport: "shared" | "post", send: (tag: number, u8: Uint8Array) => void,
  *   sendBatch: (u8: Uint8Array, now: boolean) => void, recv: (timeoutMs?: number) => any,
  *   calls: import("./calls.js").WorkerCalls,
- *   callSync: (name: string, body: Uint8Array, timeoutMs?: number) => any}} channel
+ *   callSync: (name: string, body: Uint8Array, timeoutMs?: number, tag?: number) => any}} channel
  */
 export async function loadPython({ source, url, name, python }, channel) {
   const { py, restored, info } = await startPyodide(python);
@@ -42,8 +42,10 @@ export async function loadPython({ source, url, name, python }, channel) {
     send_batch: (batch, now) => withBytes(batch, (u8) => channel.sendBatch(u8, now)),
     recv: (timeoutMs) => channel.recv(timeoutMs ?? undefined),
     // Calls of the page's functions: `[name, args]` encoded by Python; the result comes back encoded.
-    call_sync: (name, body, timeoutMs) => withBytes(body, (u8) => channel.callSync(name, u8, timeoutMs ?? undefined)),
-    call_async: (name, body, timeoutMs) => withBytes(body, (u8) => channel.calls.callAsync(name, undefined, timeoutMs ?? undefined, u8)),
+    call_sync: (name, body, timeoutMs, tag) =>
+      withBytes(body, (u8) => channel.callSync(name, u8, timeoutMs ?? undefined, tag ?? undefined)),
+    call_async: (name, body, timeoutMs, tag) =>
+      withBytes(body, (u8) => channel.calls.callAsync(name, undefined, timeoutMs ?? undefined, u8, tag ?? undefined)),
   });
   // The worker-side modules of the package, handed over by the page from its wheel.
   writeFiles(py, python.files);

@@ -15,11 +15,12 @@ import { Scratch, isStrRun, strRunFrames } from "../frames.js";
 import { PREFIX, TAG, THREAD_STACK, DEFAULT_MAX_MESSAGE_BYTES, describeError } from "../protocol.js";
 import { payload } from "../transport/reader.js";
 import { readCall } from "../calls.js";
-import { CallIsolationError, WorkerCalls } from "./calls.js";
+import { CallIsolationError, PAGE_NEEDS_ISOLATION, WorkerCalls } from "./calls.js";
 import { SharedEnd } from "../transport/shared.js";
 import { SharedSide } from "./shared-side.js";
 import { PostEnd } from "../transport/post.js";
 import { setWaitMode } from "../wait.js";
+import { makePage } from "./page.js";
 import { isFatal, loadPython, startInfo } from "./python.js";
 import { dispatch, exposeScope, nativeAddListener, nativeClose, nativePost, runScript, scope } from "./script.js";
 
@@ -134,7 +135,17 @@ function callAsync(name, ...args) {
   return calls.callAsync(name, args);
 }
 
-exposeScope({ send, close, recv, expose, call, callAsync }, reportError);
+/** The page's objects (worker/page.js). */
+const page = makePage({
+  sync(name, op) {
+    if (side === null) throw new Error("pywebworker: the channel is not attached yet");
+    return side.callSync(name, op, undefined, undefined, TAG.PAGE);
+  },
+  async: (name, op) => calls.callAsync(name, op, undefined, undefined, TAG.PAGE),
+  expose: (fns) => calls.expose(fns),
+});
+
+exposeScope({ send, close, recv, expose, call, callAsync, page }, reportError);
 
 // ---- A PyWorker's messages in batches ---------------------------------------------------------
 
@@ -249,8 +260,8 @@ class PostSide {
     end.flush();
   }
 
-  callSync() {
-    throw new CallIsolationError();
+  callSync(name, args, timeoutMs, body, tag) {
+    throw new CallIsolationError(tag === TAG.PAGE ? PAGE_NEEDS_ISOLATION : undefined);
   }
 
   recv() {
@@ -271,7 +282,7 @@ async function loadScript(script) {
       sendBatch,
       recv: (timeoutMs) => self.recv(timeoutMs),
       calls,
-      callSync: (name, body, timeoutMs) => side.callSync(name, undefined, timeoutMs, body),
+      callSync: (name, body, timeoutMs, tag) => side.callSync(name, undefined, timeoutMs, body, tag),
     });
     return;
   }

@@ -22,10 +22,10 @@ let reportError = null;
  * `addEventListener("message", fn)` receive what `dispatch` delivers; `self.postMessage(x)` and
  * `self.send(x)` are `api.send`, `self.close()` is `api.close`, `self.recv(timeoutMs)` is
  * `api.recv`; `self.expose`, `self.call` and `self.callAsync` are the calls with the page
- * (calls.js). What a handler throws, an uncaught error and an unhandled rejection go to `onError`.
+ * (calls.js), `self.page` its objects (page.js). What a handler throws, an uncaught error and an unhandled rejection go to `onError`.
  * @param {{send: (value: any) => void, close: () => void, recv: (timeoutMs?: number) => any,
  *   expose: (fns: any, name?: string) => void, call: (name: string, ...args: any[]) => any,
- *   callAsync: (name: string, ...args: any[]) => Promise<any>}} api
+ *   callAsync: (name: string, ...args: any[]) => Promise<any>, page: object}} api
  * @param {(e: any) => void} onError
  */
 export function exposeScope(api, onError) {
@@ -51,6 +51,7 @@ export function exposeScope(api, onError) {
   self.expose = api.expose;
   self.call = api.call;
   self.callAsync = api.callAsync;
+  self.page = api.page;
   nativeAddListener("unhandledrejection", (e) => {
     e.preventDefault();
     reportError(e.reason);

@@ -248,8 +248,8 @@ export class SharedSide {
   }
 
   /** The page's function `name` called, this thread blocked until it answers or the timeout. */
-  callSync(name, args, timeoutMs, body) {
-    return this.host.calls.callSync(name, args, timeoutMs, body, (id, deadline) => this.waitResult(id, deadline));
+  callSync(name, args, timeoutMs, body, tag) {
+    return this.host.calls.callSync(name, args, timeoutMs, body, (id, deadline) => this.waitResult(id, deadline), tag);
   }
 
   /**

@@ -410,6 +410,7 @@ def _decode(data: bytes, at: int, depth: int) -> tuple[Any, int]:
 
 #: The name under which a PyWorker's page answers its ``input()`` (js-shim/protocol.js's STDIN_CALL).
 STDIN_CALL = "pywebworker:stdin"
+_PREFIX = "pywebworker:"  # the names of the package's own calls begin with it
 
 
 def describe_error(e: BaseException) -> dict[str, str]:
@@ -425,6 +426,6 @@ def unknown_name(name: Any, names: Any, who: str) -> dict[str, str]:
     """The error result of a call of a name nobody exposed (``unknownName`` in js-shim/calls.js)."""
     import json
 
-    known = ", ".join(json.dumps(k) for k in names if k != STDIN_CALL) or "none"  # the package's own: not listed
+    known = ", ".join(json.dumps(k) for k in names if not k.startswith(_PREFIX)) or "none"  # the package's own: not listed
     return {"name": "LookupError", "message": f"no function named {json.dumps(name)} is exposed by {who}; "
             f"exposed: {known}", "stack": ""}

@@ -10,6 +10,8 @@
   ``await worker.call(name, *args)`` or ``worker.api.name(*args)``.
 - ``call(name, *args)``: calls a function the page exposed (``worker.expose``), blocking until it
   answers (shared transport); ``await call_async(name, *args)`` on either transport.
+- ``page.window`` / ``page.document``: the page's objects (shared transport), e.g.
+  ``page.document.getElementById("out").textContent = "done"``; ``page.async_`` awaitable.
 
 Messages reach Python in batches (every message waiting, with one call from JavaScript), and what
 the handlers send while a batch runs leaves together: when the batch ends, when 256 KiB are
@@ -39,15 +41,16 @@ from ._codec import tagged_bytes_frame_head as _bytes_frame_head
 from ._codec import tagged_frame_head as _frame_head
 from ._codec import tagged_str_frame_head as _str_frame_head
 from ._ffi import js_bytes
+from ._page import AsyncPageProxy, Page, PageObjectReleased, PageProxy
 
 __all__ = ["send", "recv", "messages", "flush", "transport", "expose", "call", "call_async", "CallError",
-           "CallTimeoutError", "CallIsolationError"]
+           "CallTimeoutError", "CallIsolationError", "page", "PageProxy", "AsyncPageProxy", "PageObjectReleased"]
 
 transport: str = str(_channel.transport)
 
 # Frame tags (js-shim/protocol.js).
 _DATA, _ERROR, _STDOUT, _STDERR = 0, 1, 2, 3
-_CALL, _RESULT, _CANCEL = 4, 5, 6
+_CALL, _RESULT, _CANCEL, _PAGE = 4, 5, 6, 7
 _FLUSH_BYTES = 1 << 18
 _FLUSH_SECONDS = 0.0002
 
@@ -371,32 +374,44 @@ def _call_error(e: Exception) -> Exception:
     return error
 
 
+def _call_sync(name: str, body: bytes, timeout_ms: float | None, tag: int = _CALL) -> bytes:
+    from pyodide.ffi import JsException  # type: ignore[import-not-found]
+    _flush()
+    try:
+        result = _channel.call_sync(name, js_bytes(body), timeout_ms, tag)
+    except JsException as e:
+        raise _call_error(e) from None
+    return result.to_bytes()
+
+
+async def _call_async(name: str, body: bytes, timeout_ms: float | None, tag: int = _CALL) -> bytes:
+    from pyodide.ffi import JsException  # type: ignore[import-not-found]
+    _flush()
+    try:
+        result = await _channel.call_async(name, js_bytes(body), timeout_ms, tag)
+    except JsException as e:
+        raise _call_error(e) from None
+    return result.to_bytes()
+
+
 def call(name: str, *args: Any, timeout: float | None = None) -> Any:
     """Calls the function ``name`` the page exposed with ``args`` and returns its result, blocking
     this worker until the page answers (shared transport; on a page that is not cross-origin
     isolated it raises ``CallIsolationError``: use ``call_async``). What the page's function
     throws is ``CallError``; no answer within ``timeout`` seconds (default: the worker's
     ``call_timeout=``) is ``CallTimeoutError``. Messages that arrive meanwhile wait, in order."""
-    from pyodide.ffi import JsException  # type: ignore[import-not-found]
-    body = encode([name, list(args)])
-    _flush()
-    try:
-        result = _channel.call_sync(name, js_bytes(body), _timeout_ms(timeout))
-    except JsException as e:
-        raise _call_error(e) from None
-    return decode(result.to_bytes())
+    return decode(_call_sync(name, encode([name, list(args)]), _timeout_ms(timeout)))
 
 
 async def call_async(name: str, *args: Any, timeout: float | None = None) -> Any:
     """``call`` without blocking: awaitable on both transports."""
-    from pyodide.ffi import JsException  # type: ignore[import-not-found]
-    body = encode([name, list(args)])
-    _flush()
-    try:
-        result = await _channel.call_async(name, js_bytes(body), _timeout_ms(timeout))
-    except JsException as e:
-        raise _call_error(e) from None
-    return decode(result.to_bytes())
+    return decode(await _call_async(name, encode([name, list(args)]), _timeout_ms(timeout)))
+
+
+#: The page's objects: ``page.window``, ``page.document`` (synchronous, shared transport) and
+#: ``page.async_`` (awaitable, either transport); see _page.py.
+page = Page(lambda name, body: _call_sync(name, body, None, _PAGE),
+            lambda name, body: _call_async(name, body, None, _PAGE), _exposed)
 
 
 # ---- input() and sys.stdin, answered by the page -------------------------------------------------

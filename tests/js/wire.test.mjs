@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  BYTE_KINDS, CALL_HEADER, FLAG_ABORT, STDIN_CALL, FLAG_MORE, STATUS, STR_RUN_MARK, TAG, TAG_MASK, VALUE_TYPE,
+  BYTE_KINDS, CALL_HEADER, FLAG_ABORT, FUNCTION_CALL, FUNCTION_DROP, PAGE_DOCUMENT, PAGE_KIND, PAGE_OP, PAGE_WINDOW, STDIN_CALL, FLAG_MORE, STATUS, STR_RUN_MARK, TAG, TAG_MASK, VALUE_TYPE,
 } from "../../js-shim/protocol.js";
 
 const root = new URL("../../", import.meta.url);
@@ -51,12 +51,26 @@ test("frame tags: Python's inside.py and protocol.js agree", () => {
   const m = inside.match(/^_DATA, _ERROR, _STDOUT, _STDERR = (\d+), (\d+), (\d+), (\d+)$/m);
   assert.ok(m, "inside.py defines the four tags");
   assert.deepEqual(m.slice(1).map(Number), [TAG.DATA, TAG.ERROR, TAG.STDOUT, TAG.STDERR]);
-  const c = inside.match(/^_CALL, _RESULT, _CANCEL = (\d+), (\d+), (\d+)$/m);
-  assert.ok(c, "inside.py defines the three tags of calls");
-  assert.deepEqual(c.slice(1).map(Number), [TAG.CALL, TAG.RESULT, TAG.CANCEL]);
+  const c = inside.match(/^_CALL, _RESULT, _CANCEL, _PAGE = (\d+), (\d+), (\d+), (\d+)$/m);
+  assert.ok(c, "inside.py defines the four tags of calls");
+  assert.deepEqual(c.slice(1).map(Number), [TAG.CALL, TAG.RESULT, TAG.CANCEL, TAG.PAGE]);
   // The header of a call frame, packed by Python as "<IB" (id, status).
   assert.equal(CALL_HEADER, 5);
   assert.match(inside, /struct\.pack\("<IB", call_id, status\)/);
+});
+
+test("the operations on the page's objects: Python's _page.py and protocol.js agree", () => {
+  const page = source("python/pywebworker/_page.py");
+  const ops = page.match(/^_GET, _SET, _CALL, _NEW, _LIST, _DELETE, _STR = range\((\d+)\)$/m);
+  assert.ok(ops, "_page.py defines the operations");
+  assert.deepEqual(Object.values(PAGE_OP), [...Array(Number(ops[1])).keys()]);
+  assert.deepEqual(Object.keys(PAGE_OP), ["GET", "SET", "CALL", "NEW", "LIST", "DELETE", "STR"]);
+  const kinds = page.match(/^_VALUE, _OBJECT, _FUNCTION, _WORKER_FUNCTION, _PATH = range\((\d+)\)$/m);
+  assert.ok(kinds, "_page.py defines the kinds of values");
+  assert.deepEqual(Object.values(PAGE_KIND), [...Array(Number(kinds[1])).keys()]);
+  assert.deepEqual(Object.keys(PAGE_KIND), ["VALUE", "OBJECT", "FUNCTION", "WORKER_FUNCTION", "PATH"]);
+  assert.match(page, new RegExp(`^_WINDOW, _DOCUMENT = ${PAGE_WINDOW}, ${PAGE_DOCUMENT}$`, "m"));
+  assert.match(page, new RegExp(`^FUNCTION_CALL, FUNCTION_DROP = ${JSON.stringify(FUNCTION_CALL)}, ${JSON.stringify(FUNCTION_DROP)}$`, "m"));
 });
 
 test("the name of a PyWorker's stdin calls: Python's _codec.py and protocol.js agree", () => {
