@@ -35,7 +35,7 @@ cp target/pkg/pywebworker.js target/pkg/pywebworker_bg.wasm target/pkg/*.d.ts ta
 # The Python modules a PyWorker started from JavaScript imports in its Pyodide.
 mkdir -p target/dist/python
 cp python/pywebworker/__init__.py python/pywebworker/_codec.py python/pywebworker/_ffi.py \
-  python/pywebworker/inside.py target/dist/python/
+  python/pywebworker/_page.py python/pywebworker/inside.py target/dist/python/
 echo "target/dist: JavaScript entry point target/dist/pywebworker.js" >&2
 
 # TypeScript declarations generated from the shim's JSDoc.

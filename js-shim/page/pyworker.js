@@ -14,6 +14,7 @@ const PYTHON_FILES = () => ({
   "__init__.py": new URL("../python/__init__.py", import.meta.url),
   "_codec.py": new URL("../python/_codec.py", import.meta.url),
   "_ffi.py": new URL("../python/_ffi.py", import.meta.url),
+  "_page.py": new URL("../python/_page.py", import.meta.url),
   "inside.py": new URL("../python/inside.py", import.meta.url),
 });
 

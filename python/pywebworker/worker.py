@@ -356,7 +356,7 @@ class PyWorker(JsWorker):
             import pyodide_js  # type: ignore[import-not-found]
 
             index_url = str(pyodide_js._api.config.indexURL)
-        files = {name_: _web.package_source(name_) for name_ in ("__init__.py", "_codec.py", "_ffi.py", "inside.py")}
+        files = {name_: _web.package_source(name_) for name_ in ("__init__.py", "_codec.py", "_ffi.py", "_page.py", "inside.py")}
         if isinstance(packages, str):
             packages = [packages]
         # Wheel URLs and paths are resolved against the page (the worker's own URL is a blob:).
