@@ -17,6 +17,27 @@ const UNTIL = `async (check, ms = 10000) => {
 describe("a JsWorker uses the page's objects synchronously, isolated", () => {
   const { run } = suitePage({ isolated: true, path: PAGE });
 
+  test("a module script imports page, expose and call from pywebworker/inside", async () => {
+    const r = await run(async () => {
+      const inside = new URL("/target/dist/worker/inside.js", location.href).href;
+      const worker = new pw.JsWorker(`
+        import { page, expose, call } from ${JSON.stringify(inside)};
+        expose({ title: () => [page.document.title, page === self.page, call("twice", 2)] });`, { type: "module" });
+      worker.expose({ twice: (x) => 2 * x });
+      const out = await worker.api.title();
+      worker.kill();
+      let onPage;
+      try {
+        await import(inside);
+      } catch (e) {
+        onPage = e.message;
+      }
+      return { out, onPage };
+    });
+    assert.deepEqual(r.out, ["pywebworker JsWorker tests", true, 4]);
+    assert.match(r.onPage, /is imported by the script of a JsWorker/);
+  });
+
   test("the worker edits the DOM; values arrive as values, other objects as proxies; new, iteration, calls", async () => {
     const r = await run(async () => {
       document.body.insertAdjacentHTML("beforeend",
