@@ -2,7 +2,8 @@
 // Quick Reference in Python (real Pyodide, the wheel installed with micropip), then the same flow
 // with a Python echo script in a PyWorker, each on an isolated page (shared rings) and an
 // ordinary page (postMessage); then two workers streaming through a ring; then the demo page's
-// sympy work in a pool of two workers against the same work on the page.
+// sympy work in a pool of two workers against the same work on the page; a worker drawing into
+// the page, and a calculator whose input() the page answers.
 import { launchBrowser, openPage } from "../tests/browser/harness.mjs";
 
 const browser = await launchBrowser();
@@ -43,8 +44,33 @@ try {
     await demo.page.evaluate(() => document.getElementById("sympy").click()); // Firefox's driver has no click()
     await demo.page.waitForFunction(() => window.demoState.sympy || window.demoState.error, null, { timeout: 240_000 });
   }
-  const { sympy, error } = await demo.page.evaluate(() => window.demoState);
+  let { sympy, error } = await demo.page.evaluate(() => window.demoState);
+  if (!error) {
+    // A worker draws into the page, then a calculator's input() is answered by the page's box.
+    await demo.page.evaluate(() => document.getElementById("draw").click());
+    await demo.page.waitForFunction(() => window.demoState.drawn || window.demoState.error, null, { timeout: 120_000 });
+    await demo.page.evaluate(() => document.getElementById("calc").click());
+    for (const line of ["2 ** 100", "sqrt(2) * sqrt(8)", ""]) {
+      await demo.page.waitForFunction(() => !document.getElementById("console-line").disabled || window.demoState.error,
+        null, { timeout: 60_000 });
+      await demo.page.evaluate((text) => {
+        const box = document.getElementById("console-line");
+        box.value = text;
+        box.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+      }, line);
+    }
+    await demo.page.waitForFunction(() => window.demoState.calculator || window.demoState.error, null, { timeout: 60_000 });
+  }
+  const state = await demo.page.evaluate(() => window.demoState);
+  error = state.error;
   await demo.server.close();
+  if (!error) {
+    const { drawn, console: transcript } = state;
+    console.log(`\nA PyWorker drew the demo page's picture: ${drawn.ops.toLocaleString("en")} uses of page objects in ` +
+      `${drawn.seconds.toFixed(2)} s, ${drawn.mode}, via ${drawn.transport}`);
+    console.log("A calculator in a PyWorker, its input() answered by the page:");
+    for (const line of transcript.trimEnd().split("\n")) console.log(`  ${line}`);
+  }
   if (error) {
     console.error(`\nsympy in a pool: failed: ${error}`);
     failed = true;

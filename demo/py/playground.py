@@ -2,7 +2,8 @@
 PyWorker (without a script a PyWorker runs each message as Python and replies with what it
 printed), and measures echo throughput live, through a PyWorker and, to compare, through a
 plain ``postMessage`` worker (benches/browser/echoes.py), and runs sympy work in a pool against
-the same work on the page (demo/py/sympy_work.py)."""
+the same work on the page (demo/py/sympy_work.py); its workers that use the page (drawing,
+input()) are in demo/py/page_demo.py."""
 
 import asyncio
 import json
@@ -10,6 +11,7 @@ import time
 
 import js
 from echoes import Handwritten, Ours
+from page_demo import calculator, draw  # noqa: F401  (called by the page)
 
 from pywebworker.worker import PyWorker, WorkerError
 

@@ -14,7 +14,7 @@ const skip = process.env.PYWEBWORKER_BROWSER === "firefox"
 
 for (const isolated of [true, false]) {
   const mode = isolated ? "isolated" : "ordinary";
-  test(`demo page on an ${mode} page: run Python in a PyWorker, see the transport, chart throughput, sympy in a pool against the page`, { skip }, async () => {
+  test(`demo page on an ${mode} page: run Python in a PyWorker, see the transport, chart throughput, sympy in a pool against the page, a worker drawing into the page and a calculator's input()`, { skip }, async () => {
     const browser = await launchBrowser();
     let server;
     try {
@@ -100,6 +100,46 @@ for (const isolated of [true, false]) {
       assert.match(await page.textContent("#sympy-times"),
         /^\d+ items: pool\.map on 2 workers [\d.]+ s, on this page [\d.]+ s \(once: pool start [\d.]+ s, /);
       console.log(`[${mode}] ${sympy.summary}`);
+
+      // A PyWorker draws into the page's canvas through the page's objects, then hears clicks on it.
+      await page.click("#draw");
+      await page.waitForFunction(() => window.demoState.drawn || window.demoState.error, null, { timeout: 120_000 });
+      assert.equal(await page.evaluate(() => window.demoState.error), null);
+      const drawn = await page.evaluate(() => window.demoState.drawn);
+      assert.equal(drawn.transport, expected);
+      assert.match(drawn.mode, isolated ? /page\.document/ : /page\.async_/);
+      assert.ok(drawn.ops > 1000, JSON.stringify(drawn));
+      const painted = await page.evaluate(() => {
+        const c = document.getElementById("art");
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        const colours = new Set();
+        for (let i = 0; i < d.length; i += 4 * 97) colours.add(`${d[i]},${d[i + 1]},${d[i + 2]},${d[i + 3]}`);
+        return colours.size;
+      });
+      assert.ok(painted > 10, `the canvas shows ${painted} colours`);
+      assert.equal(await page.textContent("#draw-status"), "drawn by the worker; click the picture");
+      await page.click("#art", { position: { x: 30, y: 40 } });
+      await page.waitForFunction(() => document.getElementById("draw-status").textContent.includes("click 1"), null, { timeout: 30_000 });
+      assert.equal(await page.textContent("#draw-status"), "the worker heard click 1 at (30, 40)");
+
+      // A calculator in a PyWorker whose input() lines come from the box; isolated pages only.
+      await page.click("#calc");
+      if (isolated) {
+        for (const line of ["2 ** 10", "sqrt(16) + pi * 0", "1 / 0", ""]) {
+          await page.waitForSelector("#console-line:not([disabled])", { timeout: 60_000 });
+          await page.fill("#console-line", line);
+          await page.press("#console-line", "Enter");
+        }
+      }
+      await page.waitForFunction(() => window.demoState.calculator || window.demoState.error, null, { timeout: 120_000 });
+      const { calculator, console: transcript } = await page.evaluate(() => window.demoState);
+      if (isolated) {
+        assert.deepEqual(calculator, { answered: 2, error: null });
+        assert.match(transcript, />>> 2 \*\* 10\n1024\n>>> sqrt\(16\) \+ pi \* 0\n4\.0\n>>> 1 \/ 0\nZeroDivisionError: division by zero\n>>> \nbye\n$/);
+      } else {
+        assert.match(calculator.error, /^CallIsolationError: input\(\) and sys.stdin wait for the page, which needs the shared transport/);
+        assert.match(transcript, /CallIsolationError/);
+      }
 
       const dir = join(ROOT, "target", "screenshots");
       await mkdir(dir, { recursive: true });
