@@ -20,8 +20,9 @@ _WINDOW, _DOCUMENT = 0, 1
 #: The names under which the page calls a function it was given, and lets it go (protocol.js).
 FUNCTION_CALL, FUNCTION_DROP = "pywebworker:function", "pywebworker:function-drop"
 
-Sync = Callable[[str, bytes], Any]
-Async = Callable[[str, bytes], Awaitable[Any]]
+Sync = Callable[[str, bytes], bytes]
+Begin = Callable[[str, bytes], Any]
+End = Callable[[Any], Awaitable[bytes]]
 
 
 class PageObjectReleased(ReferenceError):
@@ -32,9 +33,10 @@ class Page:
     """The page, from this worker: ``window`` and ``document`` (synchronous proxies, shared
     transport), ``async_`` (the awaitable form of ``window``), ``release(proxy)``."""
 
-    def __init__(self, sync: Sync, async_: Async, exposed: dict[str, Callable[..., Any]]) -> None:
+    def __init__(self, sync: Sync, begin: Begin, end: End, exposed: dict[str, Callable[..., Any]]) -> None:
         self._sync = sync
-        self._async = async_
+        self._begin = begin  # sends an operation now; gives what ``end`` awaits
+        self._end = end
         self._drops: list[int] = []
         self._functions: dict[int, Callable[..., Any]] = {}
         self._function_ids: dict[int, int] = {}  # id(fn) -> its number (fn is kept in _functions)
@@ -64,9 +66,14 @@ class Page:
         body = self._operation(op, proxy._live(), path, args)
         return self._answer(decode(self._sync(_describe(path, proxy), body)), op, proxy, path, PageProxy)
 
-    async def _run_async(self, op: int, proxy: Any, path: Any, args: Any = ()) -> Any:
+    def _run_async(self, op: int, proxy: Any, path: Any, args: Any = ()) -> Awaitable[Any]:
+        """Sends the operation now (so operations reach the page in the order they are made, awaited
+        or not); returns the awaitable of its answer."""
         body = self._operation(op, proxy._live(), path, args)
-        return self._answer(decode(await self._async(_describe(path, proxy), body)), op, proxy, path, AsyncPageProxy)
+        return self._answered(self._begin(_describe(path, proxy), body), op, proxy, path)
+
+    async def _answered(self, pending: Any, op: int, proxy: Any, path: Any) -> Any:
+        return self._answer(decode(await self._end(pending)), op, proxy, path, AsyncPageProxy)
 
     def _answer(self, result: Any, op: int, proxy: Any, path: Any, make: Any) -> Any:
         if op == _LIST:
@@ -212,8 +219,9 @@ class PageProxy:
 
 class AsyncPageProxy:
     """The awaitable form: reading an attribute or item makes a longer path (nothing is sent);
-    ``await`` reads it, calling it (or ``.new(...)``) gives an awaitable of the call, and assigning
-    to an attribute sends the write (in order with later operations)."""
+    ``await`` reads it; calling it (or ``.new(...)``, ``.list()``) sends the call at once and gives
+    the awaitable of its answer; assigning to an attribute sends the write. Operations reach the
+    page in the order they are made."""
 
     __slots__ = ("_page", "_handle", "_description", "_path", "_owner", "_released", "__weakref__")
 
@@ -237,7 +245,7 @@ class AsyncPageProxy:
         import asyncio
 
         task = asyncio.ensure_future(self._page._run_async(_SET, self, self._path + (name,), (value,)))
-        task.add_done_callback(_report)
+        task.add_done_callback(_report)  # sent already: the task only hears how it went
 
     def __await__(self) -> Any:
         if not self._path:
@@ -251,9 +259,9 @@ class AsyncPageProxy:
         """An awaitable of ``new`` of this constructor (``await page.async_.Date.new(0)``)."""
         return self._page._run_async(_NEW, self, self._path, args)
 
-    async def list(self) -> list[Any]:
-        """The elements of this array-like or iterable object (``Array.from``)."""
-        return await self._page._run_async(_LIST, self, self._path)
+    def list(self) -> Awaitable[list[Any]]:
+        """An awaitable of the elements of this array-like or iterable object (``Array.from``)."""
+        return self._page._run_async(_LIST, self, self._path)
 
     def __repr__(self) -> str:
         path = "".join(f".{k}" for k in self._path)

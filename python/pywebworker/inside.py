@@ -384,14 +384,23 @@ def _call_sync(name: str, body: bytes, timeout_ms: float | None, tag: int = _CAL
     return result.to_bytes()
 
 
-async def _call_async(name: str, body: bytes, timeout_ms: float | None, tag: int = _CALL) -> bytes:
-    from pyodide.ffi import JsException  # type: ignore[import-not-found]
+def _call_begin(name: str, body: bytes, timeout_ms: float | None, tag: int = _CALL) -> Any:
+    """Sends a call now; returns the JavaScript promise of its answer (for ``_call_end``)."""
     _flush()
+    return _channel.call_async(name, js_bytes(body), timeout_ms, tag)
+
+
+async def _call_end(promise: Any) -> bytes:
+    from pyodide.ffi import JsException  # type: ignore[import-not-found]
     try:
-        result = await _channel.call_async(name, js_bytes(body), timeout_ms, tag)
+        result = await promise
     except JsException as e:
         raise _call_error(e) from None
     return result.to_bytes()
+
+
+async def _call_async(name: str, body: bytes, timeout_ms: float | None, tag: int = _CALL) -> bytes:
+    return await _call_end(_call_begin(name, body, timeout_ms, tag))
 
 
 def call(name: str, *args: Any, timeout: float | None = None) -> Any:
@@ -411,7 +420,7 @@ async def call_async(name: str, *args: Any, timeout: float | None = None) -> Any
 #: The page's objects: ``page.window``, ``page.document`` (synchronous, shared transport) and
 #: ``page.async_`` (awaitable, either transport); see _page.py.
 page = Page(lambda name, body: _call_sync(name, body, None, _PAGE),
-            lambda name, body: _call_async(name, body, None, _PAGE), _exposed)
+            lambda name, body: _call_begin(name, body, None, _PAGE), _call_end, _exposed)
 
 
 # ---- input() and sys.stdin, answered by the page -------------------------------------------------

@@ -10,6 +10,7 @@ import { runPython } from "./harness.mjs";
 const OPTIONS = { timeout: 300_000 };
 
 const WORKER = `
+import asyncio
 from pywebworker.inside import page, expose, CallError, CallIsolationError, PageObjectReleased, PageProxy
 
 @expose
@@ -80,6 +81,11 @@ async def async_work():
     nodes = await doc.querySelectorAll("#pylist li")
     out["items"] = [await li.textContent for li in await nodes.list()]
     out["after"] = await el.textContent
+    reads = []
+    for i in range(5):  # each assignment and call is sent when made: the reads see them in order
+        el.title = f"t{i}"
+        reads.append(el.getAttribute("title"))
+    out["order"] = await asyncio.gather(*reads)
     try:
         await doc.title()
     except CallError as e:
@@ -158,7 +164,7 @@ w.kill()
     const expect = (label) => lines.find((l) => l.startsWith(`${label}: `))?.slice(label.length + 2);
     const all = `\nthe Python printed:\n${lines.join("\n")}`;
     assert.equal(expect("async"), "{'title': 'page objects', 'before': 'before', 'time': 1000, 'max': 5, 'items': ['a', 'b'], " +
-      "'after': 'async done', 'not a function': 'document.title is a string, not a function'}", all);
+      "'after': 'async done', 'order': ['t0', 't1', 't2', 't3', 't4'], 'not a function': 'document.title is a string, not a function'}", all);
     assert.equal(expect("dom"), "async done", all);
     if (isolated) assert.equal(expect("sync"), "page objects", all);
     else assert.match(expect("sync") ?? "", /^CallIsolationError: page.window and page.document are used synchronously only on the shared transport.*page\.async_/, all);
