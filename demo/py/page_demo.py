@@ -40,12 +40,17 @@ def runs(row):
 
 clicks = 0
 
-def on_click(event):
-    """Runs in this worker when the canvas is clicked on the page."""
+async def on_click(event):
+    """Runs in this worker when the canvas is clicked on the page (the event is an awaitable proxy
+    on an ordinary page)."""
     global clicks
     clicks += 1
-    page.document.getElementById("draw-status").textContent = (
-        f"the worker heard click {clicks} at ({event.offsetX}, {event.offsetY})")
+    if transport == "shared":
+        page.document.getElementById("draw-status").textContent = (
+            f"the worker heard click {clicks} at ({event.offsetX}, {event.offsetY})")
+    else:
+        status = await page.async_.document.getElementById("draw-status")
+        status.textContent = f"the worker heard click {clicks} at ({await event.offsetX}, {await event.offsetY})"
 
 @expose
 def draw():

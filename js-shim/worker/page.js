@@ -9,7 +9,7 @@ const REF = Symbol("pywebworker page object");
 
 /**
  * @param {{sync: (name: string, op: any[]) => any, async: (name: string, op: any[]) => Promise<any>,
- *   expose: (fns: object) => void}} link
+ *   expose: (fns: object) => void, synchronous: () => boolean}} link
  */
 export function makePage(link) {
   /** Handles the worker no longer uses, sent with its next operation. */
@@ -142,7 +142,8 @@ export function makePage(link) {
     [FUNCTION_CALL](id, args) {
       const fn = functions.get(id);
       if (fn === undefined) throw new ReferenceError(`the worker's function #${id} given to the page was released`);
-      return fn(...args.map((a) => unwrap(a, proxy)));
+      // The page's objects it is given: synchronous proxies on the shared transport, else awaitable.
+      return fn(...args.map((a) => unwrap(a, link.synchronous() ? proxy : asyncProxy)));
     },
     [FUNCTION_DROP](id, uses) {
       const left = (sent.get(id) ?? 0) - uses;

@@ -143,6 +143,7 @@ const page = makePage({
   },
   async: (name, op) => calls.callAsync(name, op, undefined, undefined, TAG.PAGE),
   expose: (fns) => calls.expose(fns),
+  synchronous: () => side instanceof SharedSide,
 });
 
 exposeScope({ send, close, recv, expose, call, callAsync, page }, reportError);

@@ -33,8 +33,12 @@ class Page:
     """The page, from this worker: ``window`` and ``document`` (synchronous proxies, shared
     transport), ``async_`` (the awaitable form of ``window``), ``release(proxy)``."""
 
-    def __init__(self, sync: Sync, begin: Begin, end: End, exposed: dict[str, Callable[..., Any]]) -> None:
+    def __init__(self, sync: Sync, begin: Begin, end: End, exposed: dict[str, Callable[..., Any]],
+                 synchronous: bool) -> None:
         self._sync = sync
+        # What the page's objects given to this worker's functions are: synchronous proxies on the
+        # shared transport, awaitable ones on postMessage.
+        self._arguments = PageProxy if synchronous else AsyncPageProxy
         self._begin = begin  # sends an operation now; gives what ``end`` awaits
         self._end = end
         self._drops: list[int] = []
@@ -104,7 +108,7 @@ class Page:
             return x
         if x is None:
             return make(self, proxy._handle, pair[2], tuple(path), proxy._owner or proxy)
-        return make(self, x, pair[2])
+        return make(self, x, pair[2], ())
 
     def _drop(self, handle: int) -> None:
         self._drops.append(handle)
@@ -115,7 +119,7 @@ class Page:
         fn = self._functions.get(number)
         if fn is None:
             raise ReferenceError(f"the worker's function #{number} given to the page was released")
-        return fn(*(self._unwrap(a, PageProxy) for a in args))
+        return fn(*(self._unwrap(a, self._arguments) for a in args))
 
     def _drop_function(self, number: int, uses: int) -> None:
         left = self._sent.get(number, 0) - uses

@@ -420,7 +420,7 @@ async def call_async(name: str, *args: Any, timeout: float | None = None) -> Any
 #: The page's objects: ``page.window``, ``page.document`` (synchronous, shared transport) and
 #: ``page.async_`` (awaitable, either transport); see _page.py.
 page = Page(lambda name, body: _call_sync(name, body, None, _PAGE),
-            lambda name, body: _call_begin(name, body, None, _PAGE), _call_end, _exposed)
+            lambda name, body: _call_begin(name, body, None, _PAGE), _call_end, _exposed, transport == "shared")
 
 
 # ---- input() and sys.stdin, answered by the page -------------------------------------------------

@@ -86,6 +86,14 @@ async def async_work():
         el.title = f"t{i}"
         reads.append(el.getAttribute("title"))
     out["order"] = await asyncio.gather(*reads)
+    heard = asyncio.get_running_loop().create_future()
+    async def handler(event):  # the event: a PageProxy on the shared transport, else awaitable
+        kind = event.type if isinstance(event, PageProxy) else await event.type
+        heard.set_result([type(event).__name__, kind])
+    button = await doc.getElementById("pyb")
+    await button.addEventListener("custom", handler)
+    await button.dispatchEvent(await page.async_.Event.new("custom"))
+    out["handler"] = await asyncio.wait_for(heard, 10)
     try:
         await doc.title()
     except CallError as e:
@@ -164,7 +172,7 @@ w.kill()
     const expect = (label) => lines.find((l) => l.startsWith(`${label}: `))?.slice(label.length + 2);
     const all = `\nthe Python printed:\n${lines.join("\n")}`;
     assert.equal(expect("async"), "{'title': 'page objects', 'before': 'before', 'time': 1000, 'max': 5, 'items': ['a', 'b'], " +
-      "'after': 'async done', 'order': ['t0', 't1', 't2', 't3', 't4'], 'not a function': 'document.title is a string, not a function'}", all);
+      `'after': 'async done', 'order': ['t0', 't1', 't2', 't3', 't4'], 'handler': ['${isolated ? "PageProxy" : "AsyncPageProxy"}', 'custom'], 'not a function': 'document.title is a string, not a function'}`, all);
     assert.equal(expect("dom"), "async done", all);
     if (isolated) assert.equal(expect("sync"), "page objects", all);
     else assert.match(expect("sync") ?? "", /^CallIsolationError: page.window and page.document are used synchronously only on the shared transport.*page\.async_/, all);

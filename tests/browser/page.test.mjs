@@ -167,6 +167,11 @@ for (const isolated of [true, false]) {
             out.max = await page.async.Math.max(1, 5);
             try { out.sync = page.document.title; } catch (e) { out.sync = e.name + ": " + e.message; }
             try { await doc.title(); } catch (e) { out.notFunction = e.remoteMessage; }
+            const button = await doc.getElementById("aout");
+            const heard = new Promise((resolve) => button.addEventListener("custom",
+              async (event) => resolve([typeof event.type, await event.type])));
+            await button.dispatchEvent(await new page.async.Event("custom"));
+            out.handler = await heard;
             out.after = await el.textContent;
             return out;
           } });`);
@@ -183,6 +188,8 @@ for (const isolated of [true, false]) {
       assert.equal(r.out.time, 1000);
       assert.equal(r.out.max, 5);
       assert.equal(r.out.notFunction, "document.title is a string, not a function");
+      // A worker function's page objects: synchronous proxies when isolated, else awaitable paths.
+      assert.deepEqual(r.out.handler, [isolated ? "string" : "function", "custom"]);
       if (isolated) assert.equal(r.out.sync, "pywebworker JsWorker tests");
       else assert.match(r.out.sync, /^CallIsolationError: page.window and page.document are used synchronously only on the shared transport.*page\.async.*Cross-Origin-Opener-Policy/);
     });
