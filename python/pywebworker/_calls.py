@@ -66,8 +66,10 @@ class Calls:
         ``expose({...})`` in a JsWorker's script) and returns its result. The worker's exception is
         a ``WorkerError`` (``remote_type``, ``remote_message``, ``remote_stack``; a name the worker
         did not expose is a ``LookupError`` there, naming those it did); a worker that ends fails
-        its pending calls at once. Cancelling the awaiting task cancels the call: the worker drops
-        it if it has not begun, and cancels an async function running for it."""
+        its pending calls at once. Cancelling the awaiting task cancels the call, whose answer
+        is dropped: the worker cancels an async function running for it and, on a cross-origin
+        isolated page, raises ``KeyboardInterrupt`` in a function running synchronously for it
+        (elsewhere that function runs to its end)."""
         if not isinstance(name, str):
             raise TypeError(f"a call's name is a str, not {type(name).__name__}")
         body = to_js(encode([name, list(args)]))
