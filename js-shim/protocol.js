@@ -43,6 +43,15 @@ export const FUNCTION_CALL = "pywebworker:function", FUNCTION_DROP = "pywebworke
 /** Ms a worker's call of a function the page exposed waits for its answer unless told otherwise. */
 export const DEFAULT_CALL_TIMEOUT = 30_000;
 
+/**
+ * A PyWorker's shared words on a cross-origin isolated page (an Int32Array the page and the
+ * worker both hold). Word 0 is Pyodide's interrupt buffer (2: KeyboardInterrupt at the next
+ * bytecode). RUNNING: the id of the page's call whose function the worker's Python runs
+ * synchronously (0: none); the page cancelling that call claims it (sets it to 0), writes the
+ * interrupt, then sets SENT to 1, and the worker withdraws the interrupt once the function ends.
+ */
+export const SHARED_WORDS = { INTERRUPT: 0, RUNNING: 1, SENT: 2, COUNT: 3 };
+
 /** Frame flags in the word after a frame's length (see src/ring). */
 export const FLAG_MORE = 1 << 16;
 export const FLAG_ABORT = 1 << 18;

@@ -4,7 +4,7 @@
 
 import { Encoder } from "../codec.js";
 import { callFrame, encodeAnswer, exposedEntries, runExposed } from "../calls.js";
-import { TAG, describeError } from "../protocol.js";
+import { SHARED_WORDS, TAG, describeError } from "../protocol.js";
 import { WorkerError } from "./errors.js";
 import { PageObjects } from "./objects.js";
 
@@ -58,6 +58,7 @@ export class PageCalls {
     if (signal) {
       onAbort = () => {
         if (!this.pending.delete(id)) return;
+        this.interruptIfRunning(id);
         this.send(TAG.CANCEL, callFrame(id, 0, this.encoder.encode(null)));
         entry.reject(signal.reason ?? new DOMException("the call was aborted", "AbortError"));
       };
@@ -74,6 +75,20 @@ export class PageCalls {
     } finally {
       if (onAbort) signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /**
+   * Raises KeyboardInterrupt in a PyWorker's function that runs call `id` synchronously (its
+   * event loop would see the CANCEL only after it ends): only on a cross-origin isolated page,
+   * and only while that call's function runs (protocol.js's SHARED_WORDS).
+   */
+  interruptIfRunning(id) {
+    const words = this.ch._shared;
+    if (!words || this.ch._dead()) return;
+    if (Atomics.compareExchange(words, SHARED_WORDS.RUNNING, id | 0, 0) !== (id | 0)) return;
+    Atomics.store(words, SHARED_WORDS.INTERRUPT, 2);
+    Atomics.store(words, SHARED_WORDS.SENT, 1);
+    Atomics.notify(words, SHARED_WORDS.SENT);
   }
 
   send(tag, bytes) {

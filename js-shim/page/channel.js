@@ -6,7 +6,7 @@ import { Encoder } from "../codec.js";
 import { TAKEN } from "../transport/reader.js";
 import { ChannelStatusError, SharedEnd } from "../transport/shared.js";
 import { PostEnd } from "../transport/post.js";
-import { PREFIX, TAG, STATUS, LINK_CAPACITY, DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.js";
+import { PREFIX, TAG, STATUS, LINK_CAPACITY, DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_MESSAGE_BYTES, SHARED_WORDS } from "../protocol.js";
 import { Lifecycle } from "./lifecycle.js";
 import { MessageList } from "./messages.js";
 import { countLink, loadRuntime, runtimeUrl, waitMode } from "./runtime.js";
@@ -60,11 +60,14 @@ export class WorkerChannel {
     if (options.python) {
       const forward = { stdout: options.stdout !== undefined, stderr: options.stderr !== undefined };
       this.script.python = { ...options.python, forward };
-      // Pyodide's interrupt buffer: writing 2 raises KeyboardInterrupt in the worker's Python.
-      // Shared memory, so only on a cross-origin isolated page (whatever the transport).
+      // Pyodide's interrupt buffer (writing 2 raises KeyboardInterrupt in the worker's Python)
+      // and the words that let a cancelled call interrupt its function (protocol.js's
+      // SHARED_WORDS). Shared memory, so only on a cross-origin isolated page (whatever the transport).
       if (globalThis.crossOriginIsolated === true) {
-        this._interrupt = new Int32Array(new SharedArrayBuffer(4));
+        this._shared = new Int32Array(new SharedArrayBuffer(4 * SHARED_WORDS.COUNT));
+        this._interrupt = this._shared.subarray(SHARED_WORDS.INTERRUPT, SHARED_WORDS.INTERRUPT + 1);
         this.script.python.interruptBuffer = this._interrupt;
+        this.script.python.sharedWords = this._shared;
       }
     }
     const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;

@@ -297,7 +297,8 @@ export class JsWorker extends WorkerChannel {
 
   /**
    * `call` with options: `signal`, an AbortSignal that cancels the call (it rejects with the
-   * signal's reason; the worker drops a call it has not begun, and its answer).
+   * signal's reason; the worker drops its answer, and on a cross-origin isolated page a
+   * PyWorker's function running synchronously for it gets KeyboardInterrupt).
    * @param {{signal?: AbortSignal}} options
    * @param {string} name
    * @param {...Sendable} args

@@ -4,10 +4,12 @@
 
 import { Encoder } from "../codec.js";
 import { callFrame, encodeAnswer, exposedEntries, runExposed } from "../calls.js";
-import { DEFAULT_CALL_TIMEOUT, TAG } from "../protocol.js";
+import { DEFAULT_CALL_TIMEOUT, SHARED_WORDS, TAG } from "../protocol.js";
 
 const MAX_ID = 0xffffffff;
 const clock = performance;
+/** Ms the worker waits for the interrupt of a call the page claimed (it writes it right after). */
+const INTERRUPT_SENT_MS = 1000;
 
 /** The page's function raised (`remoteName`, `remoteMessage`, `remoteStack` describe it). */
 export class CallError extends Error {
@@ -83,6 +85,34 @@ export class WorkerCalls {
       if (this.python) this.python.cancel(id);
       else this.running.delete(id);
     }
+  }
+
+  /**
+   * Runs `run()`, the synchronous part of a PyWorker's function for the page's call `id`, where
+   * the page's cancel of that call raises KeyboardInterrupt (`words`: protocol.js's SHARED_WORDS,
+   * absent on a page that is not cross-origin isolated). An interrupt the page wrote for it is
+   * withdrawn once it ends, so that it never reaches the Python that runs next.
+   */
+  runInterruptible(words, id, run) {
+    if (!words) return run();
+    const outer = Atomics.exchange(words, SHARED_WORDS.RUNNING, id | 0);
+    let result, error, failed = false;
+    try {
+      result = run();
+    } catch (e) {
+      failed = true;
+      error = e;
+    }
+    if (Atomics.exchange(words, SHARED_WORDS.RUNNING, outer) === (id | 0)) {
+      if (failed) throw error;
+      return result;
+    }
+    // The page claimed the call: its interrupt is written, or about to be. What the interrupt
+    // raised outside the function has nobody to go to: the page stopped waiting for the call.
+    Atomics.wait(words, SHARED_WORDS.SENT, 0, INTERRUPT_SENT_MS);
+    Atomics.store(words, SHARED_WORDS.INTERRUPT, 0);
+    Atomics.store(words, SHARED_WORDS.SENT, 0);
+    return result;
   }
 
   async answer(id, value) {

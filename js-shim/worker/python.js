@@ -53,7 +53,12 @@ export async function loadPython({ source, url, name, python }, channel) {
   const dispatchBatch = inside._dispatch_batch;
   // The page's calls of the functions Python exposed, and their cancels.
   const handleCall = inside._handle_call, cancelCall = inside._cancel_call;
-  channel.calls.python = { call: (id, body) => handleCall(id, body), cancel: (id) => cancelCall(id) };
+  // A function that runs synchronously never lets the CANCEL through: the page interrupts it.
+  const calls = channel.calls, words = python.sharedWords;
+  calls.python = {
+    call: (id, body) => calls.runInterruptible(words, id, () => handleCall(id, body)),
+    cancel: (id) => cancelCall(id),
+  };
   if (python.repl) return (batch) => dispatchBatch(batch, true);
   if (url !== undefined) source = await fetchScript(url);
   try {

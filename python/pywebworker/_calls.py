@@ -46,12 +46,16 @@ class Api:
         self._worker = worker
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
+        # Called for a name not found yet: the function made is kept as an attribute, so the
+        # next access finds it without coming here.
         if name.startswith("__"):
             raise AttributeError(name)
+        worker = self._worker
 
         def call(*args: Any) -> Any:
-            return self._worker.call(name, *args)
-        call.__name__ = name
+            return worker.call(name, *args)
+        call.__name__ = call.__qualname__ = name
+        self.__dict__[name] = call
         return call
 
 
@@ -66,8 +70,10 @@ class Calls:
         ``expose({...})`` in a JsWorker's script) and returns its result. The worker's exception is
         a ``WorkerError`` (``remote_type``, ``remote_message``, ``remote_stack``; a name the worker
         did not expose is a ``LookupError`` there, naming those it did); a worker that ends fails
-        its pending calls at once. Cancelling the awaiting task cancels the call: the worker drops
-        it if it has not begun, and cancels an async function running for it."""
+        its pending calls at once. Cancelling the awaiting task cancels the call, whose answer
+        is dropped: the worker cancels an async function running for it and, on a cross-origin
+        isolated page, raises ``KeyboardInterrupt`` in a function running synchronously for it
+        (elsewhere that function runs to its end)."""
         if not isinstance(name, str):
             raise TypeError(f"a call's name is a str, not {type(name).__name__}")
         body = to_js(encode([name, list(args)]))
@@ -87,7 +93,10 @@ class Calls:
     def api(self) -> Api:
         """The worker's exposed functions as attributes: ``await worker.api.name(*args)`` is
         ``await worker.call("name", *args)``."""
-        return Api(self)
+        api = self.__dict__.get("_api")
+        if api is None:
+            api = self.__dict__["_api"] = Api(self)
+        return api
 
     def expose(self, fns: Any, name: str | None = None) -> Any:
         """Exposes functions of the page to the worker (``call`` / ``call_async`` in

@@ -42,6 +42,7 @@ class _Slot:
         self.inflight: deque[Task] = deque()  # sent to the worker, in order; the first one runs
         self.sent = 0  # tasks sent to the current worker
         self.leased = False
+        self.interrupted = False  # an interrupt was written to the worker's buffer since the last clear
         self.loop: asyncio.Future[Any] | None = None
         self.starting = False
         self.idle_since = 0.0
@@ -166,7 +167,9 @@ class _Dispatch:
     def _begin(self, slot: _Slot, task: Task) -> None:
         """The task is the first without an answer: its worker runs it now; its deadline starts."""
         assert slot.worker is not None
-        slot.worker._js.clearInterrupt()  # an interrupt meant for an earlier task that had ended
+        if slot.interrupted:  # an interrupt meant for an earlier task that had ended
+            slot.interrupted = False
+            slot.worker._js.clearInterrupt()
         loop = asyncio.get_event_loop()
         task._started = loop.time()
         if task.timeout is not None and not task.done():
@@ -299,6 +302,7 @@ class _Dispatch:
         worker = slot.worker
         assert worker is not None
         if worker.interrupt():
+            slot.interrupted = True
             task._kill_reason = (f"it did not stop within {self._cancel_grace:g} s (the pool's cancel_grace) "
                                  "of the KeyboardInterrupt raised in it")
             asyncio.get_event_loop().call_later(self._cancel_grace, self._kill_if_running, slot, task)

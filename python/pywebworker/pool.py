@@ -204,6 +204,7 @@ class WorkerPool(_Dispatch):
         try:
             worker = PyWorker(_RUNNER, **self._options)
             slot.worker = worker
+            slot.interrupted = False
             await worker.ready()
         except BaseException as e:
             slot.starting = False

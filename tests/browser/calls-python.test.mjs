@@ -73,6 +73,8 @@ results = await asyncio.wait_for(asyncio.gather(*calls), 30)
 print("many:", results[:100] == [i + 1 for i in range(100)], results[100:] == [(i, "later") for i in range(100)])
 print("message:", await w.recv(timeout=10), w.has_unread_messages())
 print("transport:", await w.api.transport())
+add = w.api.add
+print("api kept:", w.api is w.api, w.api.add is add, add.__name__, await add(40, 2))
 try:
     await asyncio.wait_for(w.api.fails("x"), 10)
 except WorkerError as e:
@@ -119,6 +121,7 @@ for p in pending:
     assert.equal(expect("many"), "True True", all);
     assert.equal(expect("message"), "['echo', 'between'] False", all);
     assert.equal(expect("transport"), isolated ? "shared" : "post", all);
+    assert.equal(expect("api kept"), "True True add 42", all);
     assert.match(expect("fails") ?? "", /^KeyError \| 'no x' \| True \| the worker's function fails\(\) raised KeyError: 'no x'$/, all);
     assert.equal(expect("nope"), 'LookupError | no function named "nope" is exposed by the worker; exposed: ' +
       '"add", "later", "fails", "forever", "transport", "ask_page"', all);

@@ -28,7 +28,8 @@ test("every target of the exports map is in the package", () => {
   for (const target of targets) assert.ok(existsSync(join(PKG, target)), `${target} is missing`);
   assert.equal(manifest.exports["."].default, "./pywebworker.js");
   assert.equal(manifest.exports["."].types, "./types/pywebworker.d.ts");
-  assert.equal(manifest.exports["./worker"], "./worker/runtime.js");
+  assert.equal(manifest.exports["./worker"].default, "./worker/runtime.js");
+  assert.equal(manifest.exports["./worker"].types, "./types/worker.d.ts");
   // The worker runtime is self-contained: a bundler copying it as a file copies a whole worker.
   assert.doesNotMatch(readFileSync(join(PKG, "worker/runtime.js"), "utf8"), /^\s*import\s.*from\s/m);
 });
@@ -38,7 +39,8 @@ test("npm pack --dry-run lists only what users need", () => {
   const paths = files.map((f) => f.path).sort();
   for (const needed of ["package.json", "README.md", "LICENSE-MIT", "LICENSE-APACHE", "pywebworker.js",
     "page/jsworker.js", "page/pyworker.js", "worker/runtime.js", "pkg/pywebworker.js", "pkg/pywebworker_bg.wasm",
-    "python/inside.py", "python/_codec.py", "types/pywebworker.d.ts", "types/page/pyworker.d.ts", "isolation-sw.js"]) {
+    "python/inside.py", "python/_codec.py", "types/pywebworker.d.ts", "types/page/pyworker.d.ts", "types/worker.d.ts",
+    "isolation-sw.js"]) {
     assert.ok(paths.includes(needed), `${needed} is not in the package`);
   }
   const allowed = /^(package\.json|README\.md|LICENSE-(MIT|APACHE)|[a-z-]+\.js|(page|transport)\/[a-z]+\.js|worker\/runtime\.js|pkg\/pywebworker(\.js|_bg\.wasm)|python\/[_a-z]+\.py|types\/([a-z]+\/)?[a-z]+\.d\.ts)$/;
@@ -86,8 +88,22 @@ export async function echo(): Promise<Sendable> {
 // @ts-expect-error: recv takes a number of milliseconds
 new JsWorker("").recv("soon");
 `);
+  // A worker's script in TypeScript: the runtime's globals, declared by "pywebworker/worker".
+  writeFileSync(join(app, "worker.ts"), `
+import type { CallError } from "pywebworker/worker";
+expose({ add: (a: number, b: number) => a + b });
+export async function label(): Promise<string> {
+  try {
+    return String(await callAsync("label", 1));
+  } catch (e) {
+    return (e as CallError).name;
+  }
+}
+// @ts-expect-error: a call's name is a string
+call(1);
+`);
   const tsc = join(ROOT, "node_modules/.bin/tsc");
   const out = run(tsc, ["--noEmit", "--strict", "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler",
-    "--lib", "es2022,dom", "app.ts"], { cwd: app });
+    "--lib", "es2022,dom", "app.ts", "worker.ts"], { cwd: app });
   assert.equal(out.trim(), "");
 });
