@@ -1,5 +1,6 @@
 // Baselines for main <-> worker: raw postMessage and comlink, in a plain module worker.
 import * as Comlink from "/node_modules/comlink/dist/esm/comlink.mjs";
+import { timeAwaitedCalls } from "./stats.js";
 
 let count = 0, expected = 0;
 const api = {
@@ -13,6 +14,10 @@ const api = {
   },
   echo(x) {
     return x;
+  },
+  /** Round trips worker -> page: `rounds` awaited calls of the page's `echo` (a comlink proxy). */
+  callPage(echo, x, rounds) {
+    return timeAwaitedCalls(() => echo(x), rounds);
   },
   async produce(size, n, cb) {
     for (let i = 0; i < n - 1; i++) cb(new Uint8Array(size));

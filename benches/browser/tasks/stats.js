@@ -11,3 +11,27 @@ export function percentiles(samplesMs, per) {
 export function waitForGo(i32, index) {
   Atomics.wait(i32, index, 0);
 }
+
+/** Times `rounds` calls of `once` in groups of `per`, after `warm` not counted: {p50_us, p99_us}. */
+export function timeCalls(once, rounds, per = 20, warm = 200) {
+  for (let i = 0; i < warm; i++) once();
+  const samples = [];
+  for (let r = 0; r < rounds; r += per) {
+    const t0 = performance.now();
+    for (let i = 0; i < per; i++) once();
+    samples.push(performance.now() - t0);
+  }
+  return percentiles(samples, per);
+}
+
+/** timeCalls for a `once` that returns a promise, each awaited before the next. */
+export async function timeAwaitedCalls(once, rounds, per = 20, warm = 200) {
+  for (let i = 0; i < warm; i++) await once();
+  const samples = [];
+  for (let r = 0; r < rounds; r += per) {
+    const t0 = performance.now();
+    for (let i = 0; i < per; i++) await once();
+    samples.push(performance.now() - t0);
+  }
+  return percentiles(samples, per);
+}
