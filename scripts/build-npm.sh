@@ -13,6 +13,8 @@ cp -r target/dist/. target/npm/
 rm -r target/npm/worker target/npm/pywebworker.iife.js
 mkdir target/npm/worker
 mv target/npm/worker-runtime.bundle.js target/npm/worker/runtime.js
+# The module form of a worker script's globals, which imports nothing.
+cp target/dist/worker/inside.js target/npm/worker/inside.js
 rm target/npm/pkg/*.d.ts  # the glue's own declarations: the package's are in types/
 cp npm/README.md LICENSE-MIT LICENSE-APACHE target/npm/
 version=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' python/pywebworker/__init__.py)

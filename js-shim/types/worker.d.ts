@@ -30,4 +30,12 @@ declare global {
   function call(name: string, ...args: Sendable[]): Sendable;
   /** Calls the page's exposed function `name` (both transports); rejects with a CallError. */
   function callAsync(name: string, ...args: Sendable[]): Promise<Sendable>;
+  /** The page's objects: `window` and `document` used synchronously (shared transport), `async`
+   * their awaitable form (both transports), `release(proxy)` lets the page forget one. */
+  var page: {
+    window: any;
+    document: any;
+    async: any;
+    release(proxy: object): void;
+  };
 }

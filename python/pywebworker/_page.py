@@ -263,7 +263,7 @@ class AsyncPageProxy:
         """An awaitable of ``new`` of this constructor (``await page.async_.Date.new(0)``)."""
         return self._page._run_async(_NEW, self, self._path, args)
 
-    def list(self) -> Awaitable[list[Any]]:
+    def list(self) -> Awaitable[Any]:
         """An awaitable of the elements of this array-like or iterable object (``Array.from``)."""
         return self._page._run_async(_LIST, self, self._path)
 

@@ -39,11 +39,11 @@ test("npm pack --dry-run lists only what users need", () => {
   const paths = files.map((f) => f.path).sort();
   for (const needed of ["package.json", "README.md", "LICENSE-MIT", "LICENSE-APACHE", "pywebworker.js",
     "page/jsworker.js", "page/pyworker.js", "worker/runtime.js", "pkg/pywebworker.js", "pkg/pywebworker_bg.wasm",
-    "python/inside.py", "python/_codec.py", "types/pywebworker.d.ts", "types/page/pyworker.d.ts", "types/worker.d.ts",
+    "python/inside.py", "python/_codec.py", "types/pywebworker.d.ts", "types/page/pyworker.d.ts", "types/worker.d.ts", "worker/inside.js",
     "isolation-sw.js"]) {
     assert.ok(paths.includes(needed), `${needed} is not in the package`);
   }
-  const allowed = /^(package\.json|README\.md|LICENSE-(MIT|APACHE)|[a-z-]+\.js|(page|transport)\/[a-z]+\.js|worker\/runtime\.js|pkg\/pywebworker(\.js|_bg\.wasm)|python\/[_a-z]+\.py|types\/([a-z]+\/)?[a-z]+\.d\.ts)$/;
+  const allowed = /^(package\.json|README\.md|LICENSE-(MIT|APACHE)|[a-z-]+\.js|(page|transport)\/[a-z]+\.js|worker\/(runtime|inside)\.js|pkg\/pywebworker(\.js|_bg\.wasm)|python\/[_a-z]+\.py|types\/([a-z]+\/)?[a-z]+\.d\.ts)$/;
   assert.deepEqual(paths.filter((p) => !allowed.test(p)), [], "files no user needs");
   // The Python package's bundles and the glue's own declarations are not for npm users.
   for (const extra of ["pywebworker.iife.js", "worker-runtime.bundle.js", "bundle-entry.js", "worker/script.js"]) {
